@@ -1,0 +1,60 @@
+"""Image classification page: pick a model and an image, see the top-5 classes and a CAM heat map."""
+
+import pandas as pd
+import streamlit as st
+
+from common import decoded_image, image_input, show_unexpected
+from gallery import cards
+from gallery.classification.predict import class_activation_map, load_classifier, probabilities, top_k
+from gallery.plots import heatmap_overlay
+
+st.title("Image classification")
+
+
+@st.cache_resource(show_spinner="Loading model…")
+def cached_model(path):
+    return load_classifier(path)
+
+
+shipped = cards.shipped_models("classification")
+if not shipped:
+    st.error("No classification model is shipped under models/classification/.")
+    st.stop()
+folder, card = st.selectbox("Model", shipped, format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
+with st.expander("Model card"):
+    st.markdown(f"**{card.get('title')}** · {card.get('parameters', 0):,} parameters · input {card.get('input')}")
+    st.write("Classes: " + ", ".join(card.get("classes", [])))
+    if (folder / "confusion_matrix.png").exists():
+        st.image(str(folder / "confusion_matrix.png"), caption="Confusion matrix on the test split")
+    if (folder / "training_curves.png").exists():
+        st.image(str(folder / "training_curves.png"), caption="Training curves")
+
+picked = image_input("classification", "classify")
+if picked is None:
+    st.info("Choose an example, upload an image or take a photo.")
+    st.stop()
+name, data = picked
+image = decoded_image(data)
+if image is None:
+    st.stop()
+try:
+    model, class_names = cached_model(str(folder))
+    probs = probabilities(model, image)
+    best = top_k(probs, class_names, 5)
+    cam = class_activation_map(model, image, class_names.index(best[0]["label"]))
+except Exception as error:  # the app must never show a raw traceback
+    show_unexpected(error)
+    st.stop()
+
+photo, heat, chart_column = st.columns([1, 1, 1.2])
+photo.image(image, caption=f"{name} ({image.shape[1]}×{image.shape[0]})", width="stretch")
+if cam is not None:
+    heat.image(heatmap_overlay(image, cam), caption=f"Evidence for “{best[0]['label']}” (class activation map)",
+               width="stretch")
+else:
+    heat.info("This architecture has no pooled feature map, so no heat map is drawn.")
+with chart_column:
+    st.subheader(f"{best[0]['label']} — {best[0]['probability'] * 100:.1f} %")
+    chart = pd.DataFrame({"class": [g["label"] for g in best], "probability": [g["probability"] for g in best]})
+    st.bar_chart(chart, x="class", y="probability", horizontal=True, sort="-probability")
+    st.caption("Top-5 class probabilities. The heat map shows where the evidence for the top class lies.")

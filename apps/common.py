@@ -1,0 +1,47 @@
+"""Widgets shared by the gallery's pages: image input, friendly errors, cached models."""
+
+import traceback
+from pathlib import Path
+
+import streamlit as st
+
+from gallery.preprocessing.images import IMAGE_EXTENSIONS, decode_image
+from gallery.tasks import USER_ERRORS
+
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+
+def image_input(family, key):
+    """Let the user pick an example, upload a file or take a photo; return (name, bytes) or None."""
+    source = st.radio("Image source", ["Example", "Upload", "Camera"], horizontal=True, key=f"{key}_source")
+    if source == "Example":
+        examples = sorted(path for path in (EXAMPLES / family).iterdir() if path.suffix.lower() in IMAGE_EXTENSIONS)
+        choice = st.selectbox("Example image", examples, format_func=lambda path: path.stem.replace("_", " "),
+                              key=f"{key}_example")
+        return choice.name, choice.read_bytes()
+    if source == "Upload":
+        upload = st.file_uploader("Upload an image", key=f"{key}_upload",
+                                  type=[extension.lstrip(".") for extension in IMAGE_EXTENSIONS])
+        return (upload.name, upload.getvalue()) if upload is not None else None
+    photo = st.camera_input("Take a photo", key=f"{key}_camera")
+    return ("camera.jpg", photo.getvalue()) if photo is not None else None
+
+
+def decoded_image(data):
+    """The RGB array of `data`, or None after showing the user why it cannot be used."""
+    notes = []
+    try:
+        image = decode_image(data, notes)
+    except USER_ERRORS as error:
+        st.error(f"This file cannot be used: {error}")
+        return None
+    for note in notes:
+        st.caption(f"Note: {note}.")
+    return image
+
+
+def show_unexpected(error):
+    """A last-resort message instead of a traceback; the details stay folded away."""
+    st.error(f"Something went wrong while processing this input: {error}")
+    with st.expander("Technical details"):
+        st.code("".join(traceback.format_exception(error)))

@@ -1,0 +1,23 @@
+"""Home page: one card per family with the headline metrics of its shipped models."""
+
+import streamlit as st
+
+from gallery import cards
+from gallery.tasks import TASKS
+
+st.title("Keras applied-model gallery")
+st.write("Four families of Keras 3 models — trained by script, evaluated on standard test splits, "
+         "exported as TensorFlow SavedModels, and demonstrated here with the same preprocessing code.")
+columns = st.columns(len(TASKS))
+for column, task in zip(columns, TASKS.values()):
+    with column.container(border=True):
+        st.subheader(task.title)
+        st.write(task.summary)
+        if not task.ready:
+            st.info("Coming soon")
+            continue
+        for folder, card in cards.shipped_models(task.name):
+            metric = cards.headline_metric(card)
+            st.metric(folder.name, f"{metric[1] * 100:.1f} %" if metric else "not evaluated",
+                      help=f"{metric[0]} on the {metric[2]} split" if metric else None)
+        st.page_link(f"{task.name}.py", label=f"Open {task.title.lower()}", icon=":material/arrow_forward:")

@@ -1,0 +1,1 @@
+"""The Keras applied-model gallery: classification, emotion, style transfer, summarisation."""

@@ -1,0 +1,123 @@
+"""Model cards: `card.json` (machine-readable, the source of truth) and `README.md` rendered from it.
+
+Training writes the `training` section; `python -m gallery evaluate` writes `evaluation`.
+Nothing else edits metrics. The gallery, `list` and the README's results table read cards only.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+from pathlib import Path
+
+import keras
+
+MODELS_ROOT = Path(os.environ.get("GALLERY_MODELS_DIR", Path(__file__).resolve().parents[1] / "models"))
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_card(model_dir):
+    path = Path(model_dir) / "card.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save_card(model_dir, card):
+    """Write card.json and its rendered README.md."""
+    model_dir = Path(model_dir)
+    (model_dir / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    (model_dir / "README.md").write_text(render_markdown(card))
+
+
+def artifact_info(model_dir, file_name="model.keras"):
+    path = Path(model_dir) / file_name
+    return {"name": file_name, "bytes": path.stat().st_size, "sha256": file_sha256(path)}
+
+
+def environment():
+    return {"keras": keras.__version__, "backend": keras.backend.backend(),
+            "python": platform.python_version(), "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}"}
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def update(model_dir, **sections):
+    """Merge `sections` into the card and save it."""
+    card = load_card(model_dir)
+    card.update(sections)
+    save_card(model_dir, card)
+    return card
+
+
+def shipped_models(task=None):
+    """Cards of the models under `models/` (or $GALLERY_MODELS_DIR), as (folder, card) pairs."""
+    found = []
+    for path in sorted(MODELS_ROOT.glob("*/*/card.json")):
+        card = json.loads(path.read_text())
+        if task is None or card.get("task") == task:
+            found.append((path.parent, card))
+    return found
+
+
+def headline_metric(card):
+    """(metric name, value, split) of a card's main metric, or None before evaluation."""
+    evaluation = card.get("evaluation") or {}
+    name = card.get("headline_metric")
+    if not name or name not in evaluation.get("metrics", {}):
+        return None
+    return name, evaluation["metrics"][name], evaluation.get("split", "?")
+
+
+def headline(card):
+    """'accuracy 94.10 % (test)'-style summary of a card's main metric."""
+    metric = headline_metric(card)
+    return f"{metric[0]} {metric[1] * 100:.2f} % ({metric[2]})" if metric else "not evaluated"
+
+
+def _table(rows):
+    lines = ["| | |", "|---|---|"]
+    return "\n".join(lines + [f"| {key} | {value} |" for key, value in rows])
+
+
+def render_markdown(card):
+    """Human-readable model card."""
+    training = card.get("training", {})
+    evaluation = card.get("evaluation", {})
+    parts = [f"# {card.get('title', card.get('name', 'Model'))}", "", card.get("description", ""), ""]
+    parts += ["## Summary", "", _table([
+        ("task", card.get("task")), ("dataset", card.get("dataset")),
+        ("architecture", card.get("architecture")), ("parameters", f"{card.get('parameters', 0):,}"),
+        ("input", card.get("input")), ("classes", ", ".join(card.get("classes", []))),
+        ("file", f"`{card.get('file', {}).get('name')}`, {card.get('file', {}).get('bytes', 0) / 2**20:.2f} MB, "
+                 f"sha256 `{card.get('file', {}).get('sha256', '')}`"),
+    ]), ""]
+    if evaluation:
+        metrics = evaluation.get("metrics", {})
+        parts += ["## Evaluation", "", f"Split: **{evaluation.get('split')}** ({evaluation.get('examples')} images), "
+                  f"measured {evaluation.get('date')} with:", "", f"    {evaluation.get('command')}", "",
+                  _table([(key, f"{value * 100:.2f} %") for key, value in metrics.items()]), ""]
+        per_class = evaluation.get("per_class")
+        if per_class:
+            parts += ["| class | precision | recall | support |", "|---|---|---|---|"]
+            parts += [f"| {name} | {row['precision'] * 100:.1f} % | {row['recall'] * 100:.1f} % | {row['support']} |"
+                      for name, row in per_class.items()]
+            parts += [""]
+        for picture in evaluation.get("pictures", []):
+            parts += [f"![{picture}]({picture})", ""]
+    if training:
+        parts += ["## Training", "", "Reproduce with:", "", f"    {training.get('command')}", "",
+                  _table([(key, value) for key, value in training.items() if key not in ("command", "config")]), ""]
+        if Path(training.get("curves", "")).suffix:
+            parts += [f"![training curves]({training['curves']})", ""]
+    if card.get("notes"):
+        parts += ["## Notes", "", card["notes"], ""]
+    return "\n".join(parts)

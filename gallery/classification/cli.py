@@ -1,0 +1,99 @@
+"""Command-line actions of the image-classification family."""
+
+import dataclasses
+
+from gallery.classification.data import DATASETS
+from gallery.classification.models import ARCHITECTURES
+from gallery.classification.train import TrainConfig
+
+DEFAULT_MODEL = "models/classification/fashion_mnist_resnet"
+
+
+def add_arguments(action, parser):
+    defaults = TrainConfig()
+    if action in ("train", "evaluate"):
+        parser.add_argument("--dataset", choices=DATASETS, default=None if action == "evaluate" else defaults.dataset,
+                            help="data set (evaluate: defaults to the one in the model card)")
+        parser.add_argument("--data-dir", help="local copy: IDX .gz folder (MNIST family) or train/ + test/ image folders")
+        parser.add_argument("--limit", type=int, help="use at most this many images (smoke runs)")
+    if action == "train":
+        parser.add_argument("--out", help="output folder (default models/classification/DATASET_ARCH)")
+        parser.add_argument("--arch", choices=ARCHITECTURES, default=defaults.arch)
+        for field in ("width", "epochs", "batch_size", "seed", "image_size"):
+            parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
+        for field in ("learning_rate", "weight_decay", "label_smoothing", "dropout", "val_fraction"):
+            parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
+        parser.add_argument("--init-from", help="model folder whose matching layers initialise this one (transfer)")
+        parser.add_argument("--no-evaluate", action="store_true", help="skip the test-split evaluation at the end")
+    if action in ("evaluate", "export", "bench"):
+        parser.add_argument("--model", default=DEFAULT_MODEL, help="model folder (model.keras + card.json)")
+    if action == "evaluate":
+        parser.add_argument("--split", default="test", choices=("test", "train"))
+    if action == "predict":
+        parser.add_argument("images", nargs="+", help="image files")
+        parser.add_argument("--model", default=DEFAULT_MODEL)
+        parser.add_argument("--top-k", type=int, default=5)
+    if action == "export":
+        parser.add_argument("--out", required=True, help="folder for the SavedModel")
+    if action == "bench":
+        parser.add_argument("--repeats", type=int, default=20, help="timed runs per latency measurement")
+
+
+def train(args, command):
+    from gallery.classification.train import train as run_training
+
+    fields = {field.name for field in dataclasses.fields(TrainConfig)}
+    config = TrainConfig(**{key: value for key, value in vars(args).items() if key in fields})
+    out = run_training(config, command)
+    result = {"model": str(out)}
+    if not args.no_evaluate:
+        from gallery.classification.evaluate import evaluate_model
+
+        result["evaluation"] = evaluate_model(out, config.dataset, config.data_dir, "test", config.limit,
+                                              command=f"python -m gallery evaluate classification --model {out}"
+                                                      f"{f' --data-dir {config.data_dir}' if config.data_dir else ''}")
+    return result
+
+
+def evaluate(args, command):
+    from gallery.classification.evaluate import evaluate_model
+
+    result = evaluate_model(args.model, args.dataset, args.data_dir, args.split, args.limit, command)
+    if not args.json:
+        print(f"{result['dataset']} {result['split']}: {result['examples']} images")
+        for name, value in result["metrics"].items():
+            print(f"  {name:18s} {value * 100:6.2f} %")
+        print(f"  {'class':18s} precision  recall")
+        for name, row in result["per_class"].items():
+            print(f"  {name:18s} {row['precision'] * 100:8.1f} % {row['recall'] * 100:6.1f} %")
+        print(f"Confusion matrix: {args.model}/confusion_matrix.png; card updated.")
+    return {key: value for key, value in result.items() if key != "confusion_matrix"}
+
+
+def predict(args, command):
+    from gallery.classification.predict import predict_files
+
+    results = predict_files(args.model, args.images, args.top_k)
+    if not args.json:
+        for result in results:
+            if "error" in result:
+                print(f"{result['file']}: error: {result['error']}")
+                continue
+            guesses = ", ".join(f"{g['label']} {g['probability'] * 100:.1f} %" for g in result["top_k"])
+            print(f"{result['file']}: {guesses}")
+    return {"model": args.model, "predictions": results}
+
+
+def export(args, command):
+    from gallery.classification.export import export_saved_model
+
+    out = export_saved_model(args.model, args.out)
+    if not args.json:
+        print(f"SavedModel written to {out} (signature serving_default: images tf.string[N]).")
+    return {"model": args.model, "saved_model": str(out)}
+
+
+def bench(args, command):
+    from gallery.classification.bench import run_benchmarks
+
+    return run_benchmarks(args.model, args.repeats, not args.json)

@@ -1,0 +1,60 @@
+"""Evaluate a classifier on a data split: accuracy, per-class precision/recall, confusion matrix.
+
+`evaluate_model` is the only writer of the `evaluation` section of a model card.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from gallery import cards, plots
+from gallery.classification.data import load_split
+from gallery.classification.predict import load_classifier
+
+
+def confusion_matrix(labels, predictions, classes):
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predictions), 1)
+    return matrix
+
+
+def classification_metrics(matrix, class_names):
+    """Accuracy, balanced accuracy, macro-F1 and a per-class table from a confusion matrix."""
+    true_positive = np.diag(matrix).astype(float)
+    predicted = matrix.sum(axis=0)
+    support = matrix.sum(axis=1)
+    precision = np.divide(true_positive, predicted, out=np.zeros_like(true_positive), where=predicted > 0)
+    recall = np.divide(true_positive, support, out=np.zeros_like(true_positive), where=support > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(recall), where=precision + recall > 0)
+    present = support > 0
+    metrics = {
+        "accuracy": float(true_positive.sum() / max(matrix.sum(), 1)),
+        "balanced_accuracy": float(recall[present].mean()) if present.any() else 0.0,
+        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+    }
+    per_class = {name: {"precision": float(precision[i]), "recall": float(recall[i]), "support": int(support[i])}
+                 for i, name in enumerate(class_names)}
+    return metrics, per_class
+
+
+def evaluate_model(model_dir, dataset=None, data_dir=None, split="test", limit=None, command=""):
+    """Evaluate the model in `model_dir`, save confusion_matrix.png, update the card, return the results."""
+    model_dir = Path(model_dir)
+    model, class_names = load_classifier(str(model_dir))
+    card = cards.load_card(model_dir)
+    dataset = dataset or card.get("dataset")
+    image_size = tuple(model.get_layer("resize").get_config()[key] for key in ("height", "width"))
+    data = load_split(dataset, split, data_dir, image_size, limit)
+    if list(data.class_names) != list(class_names):
+        raise ValueError(f"The data's classes {data.class_names} differ from the model's {class_names}.")
+    probs = model.predict(data.x, batch_size=256, verbose=0)
+    matrix = confusion_matrix(data.y, probs.argmax(axis=1), len(class_names))
+    metrics, per_class = classification_metrics(matrix, class_names)
+    plots.save_figure(plots.confusion_matrix_figure(matrix, class_names), model_dir / "confusion_matrix.png")
+    evaluation = {
+        "split": split, "dataset": dataset, "examples": len(data), "command": command, "date": cards.now(),
+        "metrics": metrics, "per_class": per_class, "confusion_matrix": matrix.tolist(),
+        "pictures": ["confusion_matrix.png"],
+    }
+    cards.update(model_dir, evaluation=evaluation, file=cards.artifact_info(model_dir))
+    return evaluation

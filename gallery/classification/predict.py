@@ -1,0 +1,66 @@
+"""Load a classifier folder and classify decoded images; class-activation maps for the app."""
+
+import functools
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from gallery import cards
+from gallery.classification import models  # noqa: F401  (registers the custom layers)
+from gallery.preprocessing.images import read_image
+from gallery.tasks import UserError
+
+
+@functools.lru_cache(maxsize=8)
+def load_classifier(model_dir):
+    """(model, class names) from a folder with model.keras and card.json."""
+    model_dir = Path(model_dir)
+    if not (model_dir / "model.keras").exists():
+        raise UserError(f"No model at {model_dir} (expected {model_dir / 'model.keras'}).")
+    model = keras.saving.load_model(model_dir / "model.keras")
+    classes = cards.load_card(model_dir).get("classes") or [str(i) for i in range(model.output_shape[-1])]
+    return model, list(classes)
+
+
+def probabilities(model, image):
+    """Class probabilities for one RGB uint8 image of any size."""
+    return np.asarray(model.predict(image[None], verbose=0)[0], dtype=np.float64)
+
+
+def top_k(probs, class_names, k=5):
+    """The k most likely classes as [{'label', 'probability'}], best first."""
+    order = np.argsort(probs)[::-1][:k]
+    return [{"label": class_names[i], "probability": float(probs[i])} for i in order]
+
+
+def predict_files(model_dir, paths, k=5):
+    """Top-k predictions for each image file; unreadable files get an 'error' entry instead."""
+    model, class_names = load_classifier(str(model_dir))
+    results = []
+    for path in paths:
+        try:
+            image = read_image(path)
+        except (OSError, ValueError) as error:
+            results.append({"file": str(path), "error": str(error)})
+            continue
+        results.append({"file": str(path), "top_k": top_k(probabilities(model, image), class_names, k)})
+    return results
+
+
+def class_activation_map(model, image, class_index):
+    """CAM (Zhou et al. 2016) for GAP models: the head's weights over the last feature maps.
+
+    Returns a [0, 1] map at feature resolution, or None when the model has no pooled feature
+    head (LeNet-5's dense layers keep no spatial evidence).
+    """
+    try:
+        features = model.get_layer("features")
+        model.get_layer("pool")
+    except ValueError:
+        return None
+    extractor = keras.Model(model.inputs, [features.output, model.output])
+    maps, _ = extractor.predict(image[None], verbose=0)
+    weights = model.get_layer("probabilities").get_weights()[0][:, class_index]
+    cam = np.maximum(np.tensordot(maps[0], weights, axes=([-1], [0])), 0)
+    return cam / cam.max() if cam.max() > 0 else cam

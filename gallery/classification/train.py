@@ -1,0 +1,168 @@
+"""Train an image classifier with Keras `fit`: resumable, seeded, one folder per model.
+
+The output folder gets `model.keras` (inference copy, no optimizer state), `history.csv`,
+`training_curves.png` and `card.json`/`README.md`. `checkpoints/` holds the per-epoch state
+(`BackupAndRestore`): run the same command after a crash or `kill -9` and training continues
+from the last finished epoch with weights, optimizer state and LR schedule restored.
+"""
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from gallery import cards, plots
+from gallery.classification.data import load_split
+from gallery.classification.models import build_classifier
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    dataset: str = "fashion_mnist"
+    data_dir: str = None
+    out: str = None
+    arch: str = "resnet"
+    width: int = 32
+    epochs: int = 20
+    batch_size: int = 256
+    learning_rate: float = 0.1
+    weight_decay: float = 5e-3
+    label_smoothing: float = 0.1
+    dropout: float = 0.2
+    val_fraction: float = 0.1
+    image_size: int = 64
+    seed: int = 0
+    limit: int = None
+    init_from: str = None
+
+    def out_dir(self):
+        return Path(self.out or f"models/classification/{self.dataset}_{self.arch}")
+
+
+def split_validation(data, fraction, seed):
+    """Hold out a fixed random `fraction` of the training data (none when fraction is 0)."""
+    order = np.random.default_rng(seed).permutation(len(data))
+    count = int(round(len(data) * fraction))
+    return data.take(np.sort(order[count:])), data.take(np.sort(order[:count])) if count else None
+
+
+def learning_rate_schedule(config, steps_per_epoch):
+    """Linear warm-up over the first 15 % of steps to the peak rate, then cosine decay to 0."""
+    total = max(config.epochs * steps_per_epoch, 2)
+    warmup = max(int(0.15 * total), 1)
+    return keras.optimizers.schedules.CosineDecay(
+        config.learning_rate / 10, total - warmup, alpha=0.0,
+        warmup_target=config.learning_rate, warmup_steps=warmup,
+    )
+
+
+def compiled_model(config, class_names, image_size, steps_per_epoch):
+    """The classifier with SGD + Nesterov momentum, decoupled weight decay, label smoothing."""
+    model = build_classifier(
+        config.arch, class_names, image_size, channels=1 if config.dataset in ("mnist", "fashion_mnist") else 3,
+        width=config.width, dropout=config.dropout, flip=config.dataset != "mnist",
+    )
+    if config.init_from:
+        transfer_weights(keras.saving.load_model(Path(config.init_from) / "model.keras"), model)
+    optimizer = keras.optimizers.SGD(learning_rate_schedule(config, steps_per_epoch), momentum=0.9, nesterov=True,
+                                     weight_decay=config.weight_decay)
+    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
+    model.compile(optimizer, keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+                  metrics=["accuracy"])
+    return model
+
+
+def transfer_weights(source, target):
+    """Copy every layer's weights whose name and shapes match (the backbone, not the new head)."""
+    copied = 0
+    for layer in target.layers:
+        try:
+            weights = source.get_layer(layer.name).get_weights()
+        except ValueError:
+            continue
+        if weights and [w.shape for w in weights] == [w.shape for w in layer.get_weights()]:
+            layer.set_weights(weights)
+            copied += 1
+    print(f"Initialised {copied} layers from {source.name}.")
+    return copied
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds `epoch_time_s` to the logs so wall time survives a resume in history.csv."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["epoch_time_s"] = time.perf_counter() - self._start
+
+
+def inference_copy(model):
+    """The same network without optimizer state (half the file size)."""
+    copy = keras.Model.from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def train(config, command=""):
+    """Train per `config`, save the model and card, and return the output folder."""
+    keras.utils.set_random_seed(config.seed)
+    out = config.out_dir()
+    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+    resuming = (out / "checkpoints" / "backup" / "training_metadata.json").exists()
+    if resuming:
+        print(f"Resuming from the checkpoint in {out / 'checkpoints'}.")
+    else:
+        (out / "history.csv").unlink(missing_ok=True)
+    image_size = None if config.dataset != "folder" else (config.image_size, config.image_size)
+    data = load_split(config.dataset, "train", config.data_dir, image_size, config.limit)
+    train_data, val_data = split_validation(data, config.val_fraction, config.seed)
+    classes = len(data.class_names)
+    steps_per_epoch = int(np.ceil(len(train_data) / config.batch_size))
+    model = compiled_model(config, data.class_names, data.x.shape[1:3], steps_per_epoch)
+    print(f"{model.name}: {model.count_params():,} parameters; {len(train_data)} train / "
+          f"{len(val_data) if val_data else 0} validation images of {data.x.shape[1:3]}.")
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(out / "checkpoints" / "backup"), double_checkpoint=True),
+        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "last.keras")),
+        EpochTimer(),
+        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+    ]
+    validation = (val_data.x, keras.utils.to_categorical(val_data.y, classes)) if val_data else None
+    model.fit(
+        train_data.x, keras.utils.to_categorical(train_data.y, classes),
+        batch_size=config.batch_size, epochs=config.epochs, validation_data=validation,
+        callbacks=callbacks, verbose=1 if os.isatty(1) else 2,
+    )
+    inference_copy(model).save(out / "model.keras")
+    write_training_card(out, config, model, data, command, len(train_data), len(val_data) if val_data else 0)
+    return out
+
+
+def write_training_card(out, config, model, data, command, train_size, val_size):
+    """Record how the model was made (the evaluation section is written by `evaluate`)."""
+    history = plots.read_history(out / "history.csv")
+    plots.training_curves(history, out / "training_curves.png")
+    channels = "grayscale" if any(layer.name == "grayscale" for layer in model.layers) else "RGB"
+    arch = {"resnet": f"ResNet-9-style CNN, width {config.width}", "lenet5": "LeNet-5"}[config.arch]
+    cards.update(
+        out,
+        name=out.name, task="classification", title=f"{arch} on {config.dataset}",
+        description=f"{arch} trained from scratch on {config.dataset}; input: any RGB image, resized "
+                    f"(centre crop) to {data.x.shape[1]}×{data.x.shape[2]} {channels} inside the model.",
+        dataset=config.dataset, architecture=arch, parameters=model.count_params(),
+        input=f"RGB uint8 image of any size → {data.x.shape[1]}×{data.x.shape[2]} {channels}",
+        classes=data.class_names, headline_metric="accuracy",
+        file=cards.artifact_info(out),
+        training={
+            "command": command, "epochs": int(len(history.get("loss", []))),
+            "train_images": train_size, "validation_images": val_size,
+            "wall_time_s": round(float(history.get("epoch_time_s", np.zeros(1)).sum()), 1),
+            "final_train_accuracy": round(float(history["accuracy"][-1]), 4) if "accuracy" in history else None,
+            "date": cards.now(), **cards.environment(), "curves": "training_curves.png",
+            "config": {k: v for k, v in dataclasses.asdict(config).items()},
+        },
+    )

@@ -1,0 +1,76 @@
+"""The gallery's one command line: `python -m gallery {list,train,evaluate,predict,export,bench} TASK ...`.
+
+With `--json`, the last line printed is one JSON object (progress and logs come before it).
+Errors a user can fix (bad image, missing data, unknown model) exit with status 2 and a
+one-line message, never a traceback.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import sys
+
+from gallery import tasks
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def command_line(argv):
+    return "python -m gallery " + shlex.join(argv)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m gallery", description=__doc__.splitlines()[0])
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="tasks and shipped models with their headline metrics")
+    listing.add_argument("--json", action="store_true")
+    for action in ("train", "evaluate", "predict", "export", "bench"):
+        sub = actions.add_parser(action, help=f"{action} a model of TASK").add_subparsers(dest="task", required=True)
+        for task in tasks.TASKS.values():
+            if task.ready:
+                task_parser = sub.add_parser(task.name, help=task.title)
+                task.cli().add_arguments(action, task_parser)
+                task_parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+    return parser
+
+
+def list_models():
+    from gallery import cards
+
+    result = {"tasks": [], "models": []}
+    for task in tasks.TASKS.values():
+        result["tasks"].append({"name": task.name, "title": task.title, "status": "ready" if task.ready else "coming"})
+        for folder, card in cards.shipped_models(task.name):
+            result["models"].append({"task": task.name, "name": folder.name, "path": str(folder),
+                                     "dataset": card.get("dataset"), "headline": cards.headline(card),
+                                     "metrics": (card.get("evaluation") or {}).get("metrics", {})})
+    return result
+
+
+def print_list(result):
+    for task in result["tasks"]:
+        print(f"{task['name']:15s} {task['title']} [{task['status']}]")
+        for model in (m for m in result["models"] if m["task"] == task["name"]):
+            print(f"    {model['path']:45s} {model['headline']}")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(argv)
+    try:
+        if args.action == "list":
+            result = list_models()
+            if not args.json:
+                print_list(result)
+        else:
+            handler = getattr(tasks.TASKS[args.task].cli(), args.action)
+            result = handler(args, command_line(argv))
+    except tasks.USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(error)}))
+        return 2
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, default=float))
+    return 0

@@ -1,0 +1,130 @@
+"""Decode user images into RGB uint8 arrays, the same way for every family.
+
+`decode_image` is the Python decoder (training folders, CLI, apps); `decode_image_tf` is its
+graph twin inside exported SavedModels. Both return an RGB uint8 array of the stored size:
+transparency is composited on white, palette/grayscale/CMYK/16-bit images are converted, and
+EXIF orientation is applied. Resizing is not done here: it is the first layer of every model,
+so Keras `predict`, the app and the SavedModel share it by construction.
+"""
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PIXELS = 40_000_000  # 40 MP: bigger than any phone photo, far below a decompression bomb
+MAX_BYTES = 50 * 1024 * 1024
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+class ImageError(ValueError):
+    """An input that is not a usable image; the message is meant for the user."""
+
+
+def _open(data):
+    if not data:
+        raise ImageError("The file is empty (0 bytes).")
+    if len(data) > MAX_BYTES:
+        raise ImageError(f"The file is {len(data) / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB.")
+    too_large = f"The image has too many pixels; the limit is {MAX_PIXELS / 1e6:.0f} MP. Please resize it first."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(too_large) from None
+    except (UnidentifiedImageError, OSError):
+        raise ImageError("This file is not an image we can read (JPEG, PNG, BMP, GIF, WebP, TIFF).") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{width}×{height} pixels: {too_large}")
+    return image
+
+
+def _to_rgb(image):
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(image, dtype=np.float64)
+        scale = 65535.0 if array.max() > 255 else 255.0
+        return Image.fromarray(np.round(array / scale * 255).clip(0, 255).astype(np.uint8)).convert("RGB")
+    if image.mode == "F":
+        array = np.asarray(image, dtype=np.float64)
+        array = (array - array.min()) / max(array.max() - array.min(), 1e-12)
+        return Image.fromarray(np.round(array * 255).astype(np.uint8)).convert("RGB")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, image).convert("RGB")
+    return image.convert("RGB")
+
+
+def conversion_notes(image):
+    """What `decode_image` will change about `image`, in words for the user."""
+    notes = []
+    if getattr(image, "n_frames", 1) > 1:
+        notes.append(f"animated image with {image.n_frames} frames: the first frame is used")
+    if image.getexif().get(0x0112, 1) not in (1, None):
+        notes.append("rotated upright from its EXIF orientation")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        notes.append("transparent areas shown on white")
+    if image.mode == "CMYK":
+        notes.append("converted from CMYK to RGB")
+    if image.mode.startswith("I"):
+        notes.append("16-bit image reduced to 8 bits")
+    return notes
+
+
+def decode_image(data, notes=None):
+    """Return an RGB uint8 array (H, W, 3) from encoded image bytes, or raise ImageError.
+
+    Animated images give their first frame; EXIF orientation is applied. If `notes` is a
+    list, a sentence is appended for each conversion made (for the app to show).
+    """
+    image = _open(data)
+    try:
+        image.seek(0)
+        if notes is not None:
+            notes.extend(conversion_notes(image))
+        image = ImageOps.exif_transpose(image)
+        return np.asarray(_to_rgb(image), dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt pixel data
+        raise ImageError(f"The image file is damaged and cannot be decoded ({error}).") from None
+
+
+def read_image(path):
+    """Decode the image file at `path` (see `decode_image`)."""
+    with open(path, "rb") as file:
+        return decode_image(file.read())
+
+
+def decode_image_tf(data):
+    """Graph twin of `decode_image` for SavedModels: one encoded string to RGB uint8 (H, W, 3).
+
+    Handles JPEG, PNG, BMP and GIF (first frame); alpha is composited on white. EXIF orientation
+    is not applied in the graph: callers that need it rotate before sending.
+    """
+    import tensorflow as tf
+
+    image = tf.cond(
+        tf.io.is_jpeg(data),  # TF's default JPEG IDCT is the fast, inexact one; PIL uses the accurate one
+        lambda: tf.io.decode_jpeg(data, channels=0, dct_method="INTEGER_ACCURATE"),
+        lambda: tf.io.decode_image(data, channels=0, expand_animations=False, dtype=tf.uint8),
+    )
+    channels = tf.shape(image)[-1]
+
+    def composite(rgb, alpha):
+        rgb = tf.cast(rgb, tf.float32)
+        alpha = tf.cast(alpha, tf.float32) / 255.0
+        return tf.cast(tf.round(rgb * alpha + 255.0 * (1.0 - alpha)), tf.uint8)
+
+    return tf.switch_case(
+        tf.clip_by_value(channels, 1, 4) - 1,
+        [
+            lambda: tf.image.grayscale_to_rgb(image[..., :1]),
+            lambda: composite(tf.image.grayscale_to_rgb(image[..., :1]), image[..., 1:2]),
+            lambda: image[..., :3],
+            lambda: composite(image[..., :3], image[..., 3:4]),
+        ],
+    )

@@ -1,0 +1,34 @@
+"""The gallery's four families, and the error type the CLI and apps show to users as plain text."""
+
+import dataclasses
+import importlib
+
+from gallery.preprocessing.images import ImageError
+
+
+class UserError(Exception):
+    """A problem the user can fix; shown as a one-line message, never a traceback."""
+
+
+USER_ERRORS = (UserError, ImageError, FileNotFoundError)
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    name: str
+    title: str
+    summary: str
+    ready: bool
+
+    def cli(self):
+        """The family's `cli` module (add_arguments, train, evaluate, predict, export, bench)."""
+        return importlib.import_module(f"gallery.{self.name}.cli")
+
+
+TASKS = {task.name: task for task in (
+    Task("classification", "Image classification",
+         "LeNet-5 and a ResNet-9-style CNN on Fashion-MNIST and CIFAR-10, or your own folders.", True),
+    Task("emotion", "Facial emotion recognition", "Faces found in a photo, each with one of 7 emotions.", False),
+    Task("style", "Neural style transfer", "Paint a photo in the style of a painting.", False),
+    Task("summarization", "Text summarisation", "Headlines and summaries of English and Russian news.", False),
+)}

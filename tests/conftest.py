@@ -1,0 +1,67 @@
+"""Shared fixtures: small real-data slices from ../shared/data and one tiny trained model."""
+
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def run_cli(*args, env=None, timeout=600):
+    """Run `python -m gallery ARGS` in a fresh process; return the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "gallery", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not beside the checkout")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def cifar_slice(shared_data, tmp_path_factory):
+    """A CIFAR-10 image-folder tree with 16 train and 5 test JPEGs per class, from the real archive."""
+    root = tmp_path_factory.mktemp("cifar10")
+    quota = {"train": 16, "test": 5}
+    counts = {}
+    with tarfile.open(shared_data / "cifar10_images.tar.gz") as archive:
+        for member in archive:
+            parts = Path(member.name).parts
+            if not member.isfile() or len(parts) < 3 or parts[-3] not in quota:
+                continue
+            key = (parts[-3], parts[-2])
+            if counts.get(key, 0) < quota[parts[-3]]:
+                counts[key] = counts.get(key, 0) + 1
+                archive.extract(member, root, filter="data")
+    return root
+
+
+@pytest.fixture(scope="session")
+def photos(shared_data, cifar_slice):
+    """Real JPEG photos of different sizes: content photos and CIFAR-10 test images."""
+    return sorted((shared_data / "content").glob("*.jpg"))[:3] + sorted((cifar_slice / "test").glob("*/*.jpg"))[:5]
+
+
+@pytest.fixture(scope="session")
+def models_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    os.environ["GALLERY_MODELS_DIR"] = str(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_model(cifar_slice, models_root):
+    """A width-4 ResNet trained for one epoch on the CIFAR slice, evaluated on its test part."""
+    out = models_root / "classification" / "tiny_cifar10"
+    result = run_cli("train", "classification", "--dataset", "cifar10", "--data-dir", cifar_slice, "--width", 4,
+                     "--epochs", 1, "--batch-size", 32, "--out", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out

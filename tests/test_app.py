@@ -1,0 +1,66 @@
+"""The Streamlit pages, driven by streamlit.testing's AppTest (no browser)."""
+
+import io
+import os
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from test_images import png_header_only
+
+APP = str(ROOT / "apps" / "gallery_app.py")
+
+
+@pytest.fixture
+def page(tiny_model):
+    assert os.environ["GALLERY_MODELS_DIR"] == str(tiny_model.parents[1])
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    return app.switch_page("classification.py").run()
+
+
+def upload(app, name, data):
+    app.radio[0].set_value("Upload").run()
+    app.file_uploader[0].set_value((name, data, "image/png")).run()
+    assert not app.exception
+    return app
+
+
+def test_home_has_a_card_per_family(tiny_model):
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    assert not app.exception
+    assert [header.value for header in app.subheader] == [
+        "Image classification", "Facial emotion recognition", "Neural style transfer", "Text summarisation"]
+    assert [metric.label for metric in app.metric] == [tiny_model.name]
+    assert sum("Coming soon" in info.value for info in app.info) == 3
+
+
+def test_example_image_gets_top5_and_heatmap(page):
+    assert not page.exception
+    assert page.subheader[0].value.endswith("%")
+    assert len(page.get("vega_lite_chart")) == 1  # the top-5 bar chart
+    in_card = len(page.expander[0].get("image"))  # confusion matrix and training curves
+    assert len(page.get("image")) - in_card == 2  # the image and its class-activation map
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("empty.png", b"", "empty"),
+    ("notes.png", b"%PDF-1.4 not an image", "not an image"),
+    ("huge.png", png_header_only(20000, 20000), "too many pixels"),
+])
+def test_bad_uploads_show_a_message(page, name, data, message):
+    upload(page, name, data)
+    assert message in page.error[0].value
+
+
+def test_animated_gif_and_cmyk_are_explained(page):
+    frames = [Image.new("RGB", (64, 64), color) for color in ("red", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    upload(page, "anim.gif", buffer.getvalue())
+    assert any("first frame" in caption.value for caption in page.caption)
+    buffer = io.BytesIO()
+    Image.new("CMYK", (64, 64), (0, 200, 200, 0)).save(buffer, "JPEG")
+    upload(page, "print.jpg", buffer.getvalue())
+    assert any("CMYK" in caption.value for caption in page.caption) and not page.error

@@ -1,0 +1,71 @@
+"""End to end in a real headless Chromium against `streamlit run` on localhost: upload, see, screenshot."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(tiny_model):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "apps" / "gallery_app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "GALLERY_MODELS_DIR": str(tiny_model.parents[1])},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver")
+def test_upload_in_real_chromium(server, photos):
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1100",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
+    wait = WebDriverWait(browser, 120)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        browser.get(server + "/classification")
+        wait.until(ready.presence_of_element_located((By.XPATH, "//*[contains(text(), 'Upload')]"))).click()
+        wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "input[type=file]"))).send_keys(str(photos[0]))
+        wait.until(ready.presence_of_element_located((By.XPATH, f"//*[contains(text(), '{photos[0].name}')]")))
+        heading = wait.until(ready.presence_of_element_located((By.XPATH, "//h3[contains(., '%')]")))
+        time.sleep(2)  # let the chart and heat map finish drawing
+        browser.save_screenshot(str(ARTIFACTS / "classification_upload.png"))
+        assert "%" in heading.text
+        assert not browser.find_elements(By.XPATH, "//*[contains(text(), 'Traceback')]")
+    finally:
+        browser.quit()

@@ -1,0 +1,54 @@
+"""The CLI contract: --json puts one JSON object on the last line; user errors exit 2, no traceback."""
+
+import json
+
+from PIL import Image
+
+from conftest import run_cli
+
+
+def last_json(result):
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_list_shows_tasks_and_models(tiny_model):
+    listing = last_json(run_cli("list", "--json"))
+    assert {task["name"] for task in listing["tasks"]} == {"classification", "emotion", "style", "summarization"}
+    assert any(model["name"] == tiny_model.name and "accuracy" in model["metrics"] for model in listing["models"])
+
+
+def test_evaluate_writes_metrics_card_and_confusion_matrix(tiny_model, cifar_slice):
+    result = last_json(run_cli("evaluate", "classification", "--model", tiny_model, "--data-dir", cifar_slice, "--json"))
+    assert result["examples"] == 50 and 0 <= result["metrics"]["accuracy"] <= 1
+    assert set(result["per_class"]["cat"]) == {"precision", "recall", "support"}
+    card = json.loads((tiny_model / "card.json").read_text())
+    assert card["evaluation"]["metrics"] == result["metrics"]
+    assert card["evaluation"]["command"].startswith("python -m gallery evaluate classification")
+    assert (tiny_model / "confusion_matrix.png").stat().st_size > 1000
+    assert "accuracy" in (tiny_model / "README.md").read_text()
+
+
+def test_predict_top_k_and_bad_files(tiny_model, photos, tmp_path):
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    result = last_json(run_cli("predict", "classification", photos[0], empty, "--model", tiny_model,
+                               "--top-k", 3, "--json"))
+    good, bad = result["predictions"]
+    assert len(good["top_k"]) == 3 and good["top_k"][0]["probability"] >= good["top_k"][1]["probability"]
+    assert "empty" in bad["error"]
+
+
+def test_predict_handles_cmyk_and_rgba_uploads(tiny_model, tmp_path):
+    Image.new("CMYK", (40, 30), (10, 200, 30, 0)).save(tmp_path / "cmyk.jpg")
+    Image.new("RGBA", (40, 30), (10, 200, 30, 90)).save(tmp_path / "rgba.png")
+    result = last_json(run_cli("predict", "classification", tmp_path / "cmyk.jpg", tmp_path / "rgba.png",
+                               "--model", tiny_model, "--json"))
+    assert all("top_k" in prediction for prediction in result["predictions"])
+
+
+def test_user_errors_exit_2_with_a_message(tmp_path):
+    result = run_cli("evaluate", "classification", "--model", tmp_path / "missing", "--json")
+    assert result.returncode == 2
+    assert "No model at" in result.stderr and "Traceback" not in result.stderr
+    assert "error" in json.loads(result.stdout.strip().splitlines()[-1])

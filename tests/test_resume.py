@@ -1,0 +1,55 @@
+"""`train` survives kill -9 mid-epoch: the same command continues without losing an epoch."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+
+from conftest import ROOT
+
+EPOCHS, BATCH, IMAGES = 3, 4, 160
+
+
+def train_command(data_dir, out):
+    return [sys.executable, "-m", "gallery", "train", "classification", "--dataset", "cifar10",
+            "--data-dir", str(data_dir), "--width", "4", "--epochs", str(EPOCHS), "--batch-size", str(BATCH),
+            "--val-fraction", "0", "--out", str(out), "--no-evaluate"]
+
+
+def finished_epochs(out):
+    metadata = out / "checkpoints" / "backup" / "training_metadata.json"
+    try:
+        return json.loads(metadata.read_text())["epoch"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def test_kill_9_mid_epoch_then_resume(cifar_slice, tmp_path):
+    out = tmp_path / "model"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(train_command(cifar_slice, out), cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while finished_epochs(out) < 1 and process.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # into the second epoch
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = finished_epochs(out)
+    assert 1 <= done_before < EPOCHS, "the kill must land before training finished"
+    assert not (out / "model.keras").exists()
+
+    resumed = subprocess.run(train_command(cifar_slice, out), cwd=ROOT, env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "Resuming" in resumed.stdout
+    with open(out / "history.csv") as file:
+        epochs = [int(row["epoch"]) for row in csv.DictReader(file)]
+    assert epochs == list(range(EPOCHS))  # every epoch once: none lost, none repeated
+    state = keras.saving.load_model(out / "checkpoints" / "last.keras")
+    assert int(state.optimizer.iterations) == EPOCHS * (IMAGES // BATCH)  # optimizer state was restored
+    assert (out / "model.keras").exists() and json.loads((out / "card.json").read_text())["training"]["epochs"] == EPOCHS
