@@ -2,10 +2,15 @@
 
 import pandas as pd
 import streamlit as st
-
 from common import decoded_image, image_input, show_unexpected
+
 from gallery import cards
-from gallery.classification.predict import class_activation_map, load_classifier, probabilities, top_k
+from gallery.classification.predict import (
+    class_activation_map,
+    load_classifier,
+    probabilities,
+    top_k,
+)
 from gallery.plots import heatmap_overlay
 
 st.title("Image classification")

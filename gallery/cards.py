@@ -11,8 +11,6 @@ import os
 import platform
 from pathlib import Path
 
-import keras
-
 MODELS_ROOT = Path(os.environ.get("GALLERY_MODELS_DIR", Path(__file__).resolve().parents[1] / "models"))
 
 
@@ -42,6 +40,8 @@ def artifact_info(model_dir, file_name="model.keras"):
 
 
 def environment():
+    import keras
+
     return {"keras": keras.__version__, "backend": keras.backend.backend(),
             "python": platform.python_version(), "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}"}
 

@@ -25,6 +25,7 @@ def build_parser():
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="tasks and shipped models with their headline metrics")
     listing.add_argument("--json", action="store_true")
+    listing.add_argument("--markdown", action="store_true", help="print the README's results table")
     for action in ("train", "evaluate", "predict", "export", "bench"):
         sub = actions.add_parser(action, help=f"{action} a model of TASK").add_subparsers(dest="task", required=True)
         for task in tasks.TASKS.values():
@@ -44,8 +45,18 @@ def list_models():
         for folder, card in cards.shipped_models(task.name):
             result["models"].append({"task": task.name, "name": folder.name, "path": str(folder),
                                      "dataset": card.get("dataset"), "headline": cards.headline(card),
-                                     "metrics": (card.get("evaluation") or {}).get("metrics", {})})
+                                     "metrics": (card.get("evaluation") or {}).get("metrics", {}),
+                                     "parameters": card.get("parameters"), "bytes": card.get("file", {}).get("bytes")})
     return result
+
+
+def markdown_table(result):
+    """The results table of the README, generated from the model cards."""
+    lines = ["| task | model | data set | headline (split) | parameters | file |", "|---|---|---|---|---|---|"]
+    for model in result["models"]:
+        lines.append(f"| {model['task']} | `{model['name']}` | {model['dataset']} | {model['headline']} | "
+                     f"{model['parameters'] or 0:,} | {(model['bytes'] or 0) / 2**20:.1f} MB |")
+    return "\n".join(lines)
 
 
 def print_list(result):
@@ -61,7 +72,9 @@ def main(argv=None):
     try:
         if args.action == "list":
             result = list_models()
-            if not args.json:
+            if args.markdown:
+                print(markdown_table(result))
+            elif not args.json:
                 print_list(result)
         else:
             handler = getattr(tasks.TASKS[args.task].cli(), args.action)

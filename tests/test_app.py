@@ -4,10 +4,9 @@ import io
 import os
 
 import pytest
+from conftest import ROOT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-
-from conftest import ROOT
 from test_images import png_header_only
 
 APP = str(ROOT / "apps" / "gallery_app.py")

@@ -2,9 +2,8 @@
 
 import json
 
-from PIL import Image
-
 from conftest import run_cli
+from PIL import Image
 
 
 def last_json(result):
@@ -52,3 +51,11 @@ def test_user_errors_exit_2_with_a_message(tmp_path):
     assert result.returncode == 2
     assert "No model at" in result.stderr and "Traceback" not in result.stderr
     assert "error" in json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_bench_prints_a_table_and_json(tiny_model):
+    result = run_cli("bench", "classification", "--model", tiny_model, "--repeats", 2)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "savedmodel_1_jpeg_ms" in result.stdout
+    numbers = last_json(run_cli("bench", "classification", "--model", tiny_model, "--repeats", 2, "--json"))
+    assert numbers["keras_1_image_ms"] > 0 and numbers["train_images_per_s"] > 0 and numbers["peak_memory_mb"] > 0

@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import numpy as np
-
 from conftest import ROOT, run_cli
+
 from gallery.classification.predict import load_classifier, probabilities
 from gallery.preprocessing.images import decode_image
 

@@ -9,7 +9,6 @@ import sys
 import time
 
 import keras
-
 from conftest import ROOT
 
 EPOCHS, BATCH, IMAGES = 3, 4, 160

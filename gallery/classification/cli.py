@@ -2,9 +2,8 @@
 
 import dataclasses
 
+from gallery.classification.config import ARCHITECTURES, TrainConfig
 from gallery.classification.data import DATASETS
-from gallery.classification.models import ARCHITECTURES
-from gallery.classification.train import TrainConfig
 
 DEFAULT_MODEL = "models/classification/fashion_mnist_resnet"
 
@@ -24,6 +23,9 @@ def add_arguments(action, parser):
         for field in ("learning_rate", "weight_decay", "label_smoothing", "dropout", "val_fraction"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
         parser.add_argument("--init-from", help="model folder whose matching layers initialise this one (transfer)")
+        parser.add_argument("--backbone-weights", default=defaults.backbone_weights,
+                            help="ImageNet backbones: 'imagenet' (downloaded), 'none', or a weights file")
+        parser.add_argument("--freeze-backbone", action="store_true", help="train only the new head")
         parser.add_argument("--no-evaluate", action="store_true", help="skip the test-split evaluation at the end")
     if action in ("evaluate", "export", "bench"):
         parser.add_argument("--model", default=DEFAULT_MODEL, help="model folder (model.keras + card.json)")
@@ -49,9 +51,10 @@ def train(args, command):
     if not args.no_evaluate:
         from gallery.classification.evaluate import evaluate_model
 
+        options = "".join(f" --{name} {value}" for name, value in (("data-dir", config.data_dir), ("limit", config.limit))
+                          if value)
         result["evaluation"] = evaluate_model(out, config.dataset, config.data_dir, "test", config.limit,
-                                              command=f"python -m gallery evaluate classification --model {out}"
-                                                      f"{f' --data-dir {config.data_dir}' if config.data_dir else ''}")
+                                              command=f"python -m gallery evaluate classification --model {out}{options}")
     return result
 
 

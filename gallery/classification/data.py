@@ -59,7 +59,7 @@ def resolve_data_dir(dataset, data_dir=None):
         candidates.append(Path(os.environ["GALLERY_DATA_DIR"]) / dataset)
     candidates += [REPO_CACHE / dataset, KNOWN_LOCAL_DIRS.get(dataset)]
     for candidate in candidates:
-        if candidate and Path(candidate).is_dir():
+        if candidate and Path(candidate).is_dir() and any(Path(candidate).iterdir()):
             return Path(candidate)
     if dataset == "folder":
         raise FileNotFoundError("The 'folder' dataset needs --data-dir pointing at <class>/<images> folders.")

@@ -9,7 +9,8 @@ serves `fit`, `predict`, the app and the exported SavedModel.
 import keras
 from keras import layers, ops
 
-ARCHITECTURES = ("resnet", "lenet5")
+from gallery.classification.config import ARCHITECTURES, IMAGENET_BACKBONES
+from gallery.tasks import UserError
 
 
 @keras.saving.register_keras_serializable(package="gallery")
@@ -90,7 +91,26 @@ def lenet5_features(x):
     return layers.Dense(84, activation="relu", name="features")(x)
 
 
-def build_classifier(arch, class_names, image_size, channels, width=32, dropout=0.2, augment=True, flip=True):
+def imagenet_features(x, arch, weights="imagenet", trainable=True):
+    """A `keras.applications` backbone (ImageNet weights are downloaded on first use).
+
+    Those backbones normalise internally and expect pixels in [0, 255].
+    """
+    application = getattr(keras.applications, IMAGENET_BACKBONES[arch])
+    try:
+        backbone = application(include_top=False, weights=weights, input_shape=tuple(x.shape[1:]))
+    except Exception as error:  # no network, proxy, corrupt cache: say what to do instead
+        raise UserError(
+            f"Could not load the {weights} weights of {IMAGENET_BACKBONES[arch]} ({error}). They are downloaded "
+            f"from the Keras servers into ~/.keras/models; without internet use --backbone-weights none."
+        ) from error
+    backbone.trainable = trainable
+    x = backbone(layers.Rescaling(255.0, name="to_255")(x))
+    return layers.Activation("linear", name="features")(x)
+
+
+def build_classifier(arch, class_names, image_size, channels, width=32, dropout=0.2, augment=True, flip=True,
+                     backbone_weights="imagenet", train_backbone=True):
     """Return an uncompiled classifier that maps RGB uint8 images to class probabilities."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"Unknown architecture {arch!r}; choose one of {ARCHITECTURES}.")
@@ -98,7 +118,10 @@ def build_classifier(arch, class_names, image_size, channels, width=32, dropout=
     x = _stack(inputs, preprocessing_layers(image_size, channels))
     if augment:
         x = _stack(x, augmentation_layers(image_size, flip))
-    if arch == "resnet":
+    if arch in IMAGENET_BACKBONES:
+        x = imagenet_features(x, arch, None if backbone_weights == "none" else backbone_weights, train_backbone)
+        x = layers.GlobalAveragePooling2D(name="pool")(x)
+    elif arch == "resnet":
         x = resnet_features(x, width)
         x = layers.GlobalAveragePooling2D(name="pool")(x)
     else:

@@ -9,37 +9,14 @@ from the last finished epoch with weights, optimizer state and LR schedule resto
 import dataclasses
 import os
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
 
 from gallery import cards, plots
+from gallery.classification.config import IMAGENET_BACKBONES
 from gallery.classification.data import load_split
 from gallery.classification.models import build_classifier
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    dataset: str = "fashion_mnist"
-    data_dir: str = None
-    out: str = None
-    arch: str = "resnet"
-    width: int = 32
-    epochs: int = 20
-    batch_size: int = 256
-    learning_rate: float = 0.1
-    weight_decay: float = 5e-3
-    label_smoothing: float = 0.1
-    dropout: float = 0.2
-    val_fraction: float = 0.1
-    image_size: int = 64
-    seed: int = 0
-    limit: int = None
-    init_from: str = None
-
-    def out_dir(self):
-        return Path(self.out or f"models/classification/{self.dataset}_{self.arch}")
 
 
 def split_validation(data, fraction, seed):
@@ -61,12 +38,16 @@ def learning_rate_schedule(config, steps_per_epoch):
 
 def compiled_model(config, class_names, image_size, steps_per_epoch):
     """The classifier with SGD + Nesterov momentum, decoupled weight decay, label smoothing."""
+    size, channels = config.model_input(image_size)
     model = build_classifier(
-        config.arch, class_names, image_size, channels=1 if config.dataset in ("mnist", "fashion_mnist") else 3,
-        width=config.width, dropout=config.dropout, flip=config.dataset != "mnist",
+        config.arch, class_names, size, channels, width=config.width, dropout=config.dropout,
+        flip=config.dataset != "mnist", backbone_weights=config.backbone_weights,
+        train_backbone=not config.freeze_backbone,
     )
     if config.init_from:
-        transfer_weights(keras.saving.load_model(Path(config.init_from) / "model.keras"), model)
+        from gallery.classification.predict import load_classifier
+
+        transfer_weights(load_classifier(config.init_from)[0], model)
     optimizer = keras.optimizers.SGD(learning_rate_schedule(config, steps_per_epoch), momentum=0.9, nesterov=True,
                                      weight_decay=config.weight_decay)
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
@@ -147,7 +128,8 @@ def write_training_card(out, config, model, data, command, train_size, val_size)
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png")
     channels = "grayscale" if any(layer.name == "grayscale" for layer in model.layers) else "RGB"
-    arch = {"resnet": f"ResNet-9-style CNN, width {config.width}", "lenet5": "LeNet-5"}[config.arch]
+    arch = {"resnet": f"ResNet-9-style CNN, width {config.width}", "lenet5": "LeNet-5"}.get(
+        config.arch, f"{IMAGENET_BACKBONES.get(config.arch)} ({config.backbone_weights} weights)")
     cards.update(
         out,
         name=out.name, task="classification", title=f"{arch} on {config.dataset}",

@@ -1,0 +1,67 @@
+"""Download or unpack data sets into the gitignored cache `data/cache/<dataset>/`.
+
+    python data/prepare.py fashion_mnist                 # download the four IDX files (keras.utils.get_file)
+    python data/prepare.py mnist
+    python data/prepare.py cifar10 --archive PATH.tar.gz # unpack a train/<class>/ + test/<class>/ JPEG archive
+
+Loaders find `data/cache/<dataset>` by themselves; `--data-dir` or `$GALLERY_DATA_DIR/<dataset>` override it.
+CIFAR-10 without an archive comes from tfds at training time (`tfds.load("cifar10")`).
+"""
+
+import argparse
+import tarfile
+from pathlib import Path
+
+CACHE = Path(__file__).resolve().parent / "cache"
+IDX_URLS = {
+    "fashion_mnist": "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+    "mnist": "https://storage.googleapis.com/cvdf-datasets/mnist/",
+}
+IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+def download_idx(dataset):
+    """Fetch the four standard IDX files of `dataset` into the cache; return the folder."""
+    import keras
+
+    folder = CACHE / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in IDX_FILES:
+            keras.utils.get_file(fname=name, origin=IDX_URLS[dataset] + name, cache_dir=str(folder), cache_subdir=".")
+    except Exception as error:
+        if not any(folder.iterdir()):
+            folder.rmdir()
+        raise SystemExit(f"Download failed ({error}). Offline, pass --data-dir to the loaders instead "
+                         f"(Debian: apt-get install dataset-fashion-mnist).") from None
+    return folder
+
+
+def unpack_image_folders(archive, dataset):
+    """Extract an archive holding `train/<class>/` and `test/<class>/` into the cache."""
+    folder = CACHE / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder, filter="data")
+    if not (folder / "train").is_dir() or not (folder / "test").is_dir():
+        raise SystemExit(f"{archive} has no train/ and test/ folders at its top level.")
+    return folder
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", choices=("fashion_mnist", "mnist", "cifar10"))
+    parser.add_argument("--archive", help="local .tar.gz with train/<class>/ and test/<class>/ images")
+    args = parser.parse_args()
+    if args.archive:
+        folder = unpack_image_folders(args.archive, args.dataset)
+    elif args.dataset in IDX_URLS:
+        folder = download_idx(args.dataset)
+    else:
+        raise SystemExit("CIFAR-10 is read from tfds when no --archive is given; nothing to prepare.")
+    print(f"{args.dataset} ready in {folder}")
+
+
+if __name__ == "__main__":
+    main()
