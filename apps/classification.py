@@ -34,7 +34,7 @@ with st.expander("Model card"):
     if (folder / "training_curves.png").exists():
         st.image(str(folder / "training_curves.png"), caption="Training curves")
 
-picked = image_input("classification", "classify")
+picked = image_input("classification", "classify", first=str(card.get("dataset", "")).split("_")[0])
 if picked is None:
     st.info("Choose an example, upload an image or take a photo.")
     st.stop()

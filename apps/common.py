@@ -11,11 +11,15 @@ from gallery.tasks import USER_ERRORS
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
-def image_input(family, key):
-    """Let the user pick an example, upload a file or take a photo; return (name, bytes) or None."""
+def image_input(family, key, first=""):
+    """Let the user pick an example, upload a file or take a photo; return (name, bytes) or None.
+
+    Examples whose file name starts with `first` are listed first.
+    """
     source = st.radio("Image source", ["Example", "Upload", "Camera"], horizontal=True, key=f"{key}_source")
     if source == "Example":
-        examples = sorted(path for path in (EXAMPLES / family).iterdir() if path.suffix.lower() in IMAGE_EXTENSIONS)
+        examples = sorted((path for path in (EXAMPLES / family).iterdir() if path.suffix.lower() in IMAGE_EXTENSIONS),
+                          key=lambda path: (not path.name.startswith(first), path.name))
         choice = st.selectbox("Example image", examples, format_func=lambda path: path.stem.replace("_", " "),
                               key=f"{key}_example")
         return choice.name, choice.read_bytes()

@@ -11,7 +11,12 @@ import os
 import platform
 from pathlib import Path
 
-MODELS_ROOT = Path(os.environ.get("GALLERY_MODELS_DIR", Path(__file__).resolve().parents[1] / "models"))
+SHIPPED_MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+def models_root():
+    """Where shipped models live: `models/`, or $GALLERY_MODELS_DIR (tests, custom galleries)."""
+    return Path(os.environ.get("GALLERY_MODELS_DIR") or SHIPPED_MODELS)
 
 
 def file_sha256(path):
@@ -61,7 +66,7 @@ def update(model_dir, **sections):
 def shipped_models(task=None):
     """Cards of the models under `models/` (or $GALLERY_MODELS_DIR), as (folder, card) pairs."""
     found = []
-    for path in sorted(MODELS_ROOT.glob("*/*/card.json")):
+    for path in sorted(models_root().glob("*/*/card.json")):
         card = json.loads(path.read_text())
         if task is None or card.get("task") == task:
             found.append((path.parent, card))

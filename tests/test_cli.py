@@ -59,3 +59,11 @@ def test_bench_prints_a_table_and_json(tiny_model):
     assert "savedmodel_1_jpeg_ms" in result.stdout
     numbers = last_json(run_cli("bench", "classification", "--model", tiny_model, "--repeats", 2, "--json"))
     assert numbers["keras_1_image_ms"] > 0 and numbers["train_images_per_s"] > 0 and numbers["peak_memory_mb"] > 0
+
+
+def test_failed_download_is_a_clear_error(tmp_path):
+    offline = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "KERAS_HOME": str(tmp_path),
+               "GALLERY_DATA_DIR": str(tmp_path)}
+    result = run_cli("train", "classification", "--dataset", "mnist", "--epochs", 1, "--out", tmp_path / "m", env=offline)
+    assert result.returncode == 2
+    assert "Could not download mnist" in result.stderr and "Traceback" not in result.stderr

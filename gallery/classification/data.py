@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from gallery.preprocessing.images import IMAGE_EXTENSIONS, ImageError, read_image
+from gallery.tasks import UserError
 
 DATASETS = ("fashion_mnist", "cifar10", "mnist", "folder")
 CLASS_NAMES = {
@@ -83,11 +84,18 @@ def load_idx(data_dir, split, class_names):
     return ImageData(_rgb(images), labels, class_names)
 
 
+def _download_failed(dataset, error):
+    return UserError(f"Could not download {dataset} ({error}). Offline, point --data-dir at a local copy "
+                     f"(see the README's Data section).")
+
+
 def _keras_download(dataset, split):
     import keras
 
-    module = getattr(keras.datasets, dataset)
-    (x_train, y_train), (x_test, y_test) = module.load_data()
+    try:
+        (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, dataset).load_data()
+    except Exception as error:
+        raise _download_failed(dataset, error) from error
     x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
     return ImageData(_rgb(x), y.astype("int64"), CLASS_NAMES[dataset])
 
@@ -95,7 +103,10 @@ def _keras_download(dataset, split):
 def _tfds_download(dataset, split):
     import tensorflow_datasets as tfds
 
-    x, y = tfds.as_numpy(tfds.load(dataset, split=split, batch_size=-1, as_supervised=True))
+    try:
+        x, y = tfds.as_numpy(tfds.load(dataset, split=split, batch_size=-1, as_supervised=True))
+    except Exception as error:
+        raise _download_failed(dataset, error) from error
     return ImageData(x, y.astype("int64"), CLASS_NAMES[dataset])
 
 
@@ -104,7 +115,7 @@ def list_folder(root):
     root = Path(root)
     class_names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not class_names:
-        raise FileNotFoundError(f"{root} has no class sub-folders (<class>/<images>).")
+        raise UserError(f"{root} has no class sub-folders (<class>/<images>).")
     items = [
         (path, index)
         for index, name in enumerate(class_names)
@@ -167,7 +178,7 @@ def load_split(dataset, split, data_dir=None, image_size=None, limit=None):
     `limit` keeps a fixed random subset of at most that many examples (tests, smoke runs).
     """
     if dataset not in DATASETS:
-        raise ValueError(f"Unknown dataset {dataset!r}; choose one of {DATASETS}.")
+        raise UserError(f"Unknown dataset {dataset!r}; choose one of {DATASETS}.")
     local = resolve_data_dir(dataset, data_dir)
     if dataset in ("fashion_mnist", "mnist"):
         data = load_idx(local, split, CLASS_NAMES[dataset]) if local else _keras_download(dataset, split)

@@ -10,6 +10,7 @@ import numpy as np
 from gallery import cards, plots
 from gallery.classification.data import load_split
 from gallery.classification.predict import load_classifier
+from gallery.tasks import UserError
 
 
 def confusion_matrix(labels, predictions, classes):
@@ -46,7 +47,7 @@ def evaluate_model(model_dir, dataset=None, data_dir=None, split="test", limit=N
     image_size = tuple(model.get_layer("resize").get_config()[key] for key in ("height", "width"))
     data = load_split(dataset, split, data_dir, image_size, limit)
     if list(data.class_names) != list(class_names):
-        raise ValueError(f"The data's classes {data.class_names} differ from the model's {class_names}.")
+        raise UserError(f"The data's classes {data.class_names} differ from the model's {class_names}.")
     probs = model.predict(data.x, batch_size=256, verbose=0)
     matrix = confusion_matrix(data.y, probs.argmax(axis=1), len(class_names))
     metrics, per_class = classification_metrics(matrix, class_names)

@@ -8,6 +8,7 @@ from the last finished epoch with weights, optimizer state and LR schedule resto
 
 import dataclasses
 import os
+import shutil
 import time
 
 import keras
@@ -93,7 +94,8 @@ def train(config, command=""):
     keras.utils.set_random_seed(config.seed)
     out = config.out_dir()
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
-    resuming = (out / "checkpoints" / "backup" / "training_metadata.json").exists()
+    backup = out / "checkpoints" / "backup"
+    resuming = (backup / "training_metadata.json").exists()
     if resuming:
         print(f"Resuming from the checkpoint in {out / 'checkpoints'}.")
     else:
@@ -107,7 +109,7 @@ def train(config, command=""):
     print(f"{model.name}: {model.count_params():,} parameters; {len(train_data)} train / "
           f"{len(val_data) if val_data else 0} validation images of {data.x.shape[1:3]}.")
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(out / "checkpoints" / "backup"), double_checkpoint=True),
+        keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True, delete_checkpoint=False),
         keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "last.keras")),
         EpochTimer(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
@@ -120,6 +122,7 @@ def train(config, command=""):
     )
     inference_copy(model).save(out / "model.keras")
     write_training_card(out, config, model, data, command, len(train_data), len(val_data) if val_data else 0)
+    shutil.rmtree(backup)  # only now: a crash before this point still resumes instead of restarting
     return out
 
 
@@ -128,15 +131,20 @@ def write_training_card(out, config, model, data, command, train_size, val_size)
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png")
     channels = "grayscale" if any(layer.name == "grayscale" for layer in model.layers) else "RGB"
+    resize = model.get_layer("resize").get_config()
+    size = f"{resize['height']}×{resize['width']} {channels}"
     arch = {"resnet": f"ResNet-9-style CNN, width {config.width}", "lenet5": "LeNet-5"}.get(
         config.arch, f"{IMAGENET_BACKBONES.get(config.arch)} ({config.backbone_weights} weights)")
+    start = f"initialised from {config.init_from}" if config.init_from else (
+        "from ImageNet weights" if config.arch in IMAGENET_BACKBONES and config.backbone_weights != "none"
+        else "from scratch")
     cards.update(
         out,
         name=out.name, task="classification", title=f"{arch} on {config.dataset}",
-        description=f"{arch} trained from scratch on {config.dataset}; input: any RGB image, resized "
-                    f"(centre crop) to {data.x.shape[1]}×{data.x.shape[2]} {channels} inside the model.",
+        description=f"{arch} trained {start} on {config.dataset}; input: any RGB image, resized "
+                    f"(centre crop) to {size} inside the model.",
         dataset=config.dataset, architecture=arch, parameters=model.count_params(),
-        input=f"RGB uint8 image of any size → {data.x.shape[1]}×{data.x.shape[2]} {channels}",
+        input=f"RGB uint8 image of any size → {size}",
         classes=data.class_names, headline_metric="accuracy",
         file=cards.artifact_info(out),
         training={
@@ -145,6 +153,6 @@ def write_training_card(out, config, model, data, command, train_size, val_size)
             "wall_time_s": round(float(history.get("epoch_time_s", np.zeros(1)).sum()), 1),
             "final_train_accuracy": round(float(history["accuracy"][-1]), 4) if "accuracy" in history else None,
             "date": cards.now(), **cards.environment(), "curves": "training_curves.png",
-            "config": {k: v for k, v in dataclasses.asdict(config).items()},
+            "config": dataclasses.asdict(config),
         },
     )
