@@ -43,7 +43,7 @@ def list_models():
     for task in tasks.TASKS.values():
         result["tasks"].append({"name": task.name, "title": task.title, "status": "ready" if task.ready else "coming"})
         for folder, card in cards.shipped_models(task.name):
-            result["models"].append({"task": task.name, "name": folder.name, "path": str(folder),
+            result["models"].append({"task": task.name, "name": folder.name, "path": os.path.relpath(folder),
                                      "dataset": card.get("dataset"), "headline": cards.headline(card),
                                      "metrics": (card.get("evaluation") or {}).get("metrics", {}),
                                      "parameters": card.get("parameters"), "bytes": card.get("file", {}).get("bytes")})

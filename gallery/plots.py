@@ -23,7 +23,7 @@ def training_curves(history, path):
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
     for axis, metric in zip(axes, ("loss", "accuracy")):
-        for prefix, label in (("", "train"), ("val_", "validation")):
+        for prefix, label in (("", "train (augmented)"), ("val_", "validation")):
             if prefix + metric in history:
                 axis.plot(epochs, history[prefix + metric], marker=".", label=label)
         axis.set_xlabel("epoch")

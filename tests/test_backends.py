@@ -3,8 +3,8 @@
 import json
 
 import numpy as np
-
 from conftest import run_cli
+
 from gallery.classification.predict import load_classifier, probabilities
 from gallery.preprocessing.images import decode_image
 

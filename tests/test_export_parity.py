@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 from conftest import ROOT, run_cli
+from PIL import Image
 
 from gallery.classification.predict import load_classifier, probabilities
 from gallery.preprocessing.images import decode_image
@@ -22,7 +23,18 @@ print(json.dumps({"probabilities": out["probabilities"].numpy().tolist(),
 """
 
 
+def rotated_copy(photo, folder):
+    """The photo re-saved as a JPEG stored sideways with EXIF orientation 6 (as phones do)."""
+    image = Image.open(photo)
+    exif = image.getexif()
+    exif[0x0112] = 6
+    path = folder / f"rotated_{photo.name}"
+    image.transpose(Image.Transpose.ROTATE_90).save(path, quality=92, exif=exif.tobytes())
+    return path
+
+
 def test_savedmodel_matches_keras_in_a_fresh_process(tiny_model, photos, tmp_path):
+    photos = photos + [rotated_copy(photos[0], tmp_path)]
     exported = run_cli("export", "classification", "--model", tiny_model, "--out", tmp_path / "saved", "--json")
     assert exported.returncode == 0, exported.stderr[-2000:]
     assert json.loads(exported.stdout.strip().splitlines()[-1])["saved_model"] == str(tmp_path / "saved")

@@ -108,3 +108,27 @@ def test_tensorflow_decoder_matches_on_real_jpegs(photos):
     for path in photos:
         data = path.read_bytes()
         assert np.array_equal(np.asarray(decode_image_tf(data)), decode_image(data)), path.name
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("byte_order", ["<", ">"])
+def test_tensorflow_decoder_applies_exif_orientation_like_pil(orientation, byte_order):
+    image = Image.fromarray(gradient(48, 32))
+    image.putpixel((0, 0), (255, 255, 255))  # mark a corner so every flip and turn is visible
+    exif = image.getexif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "camera maker"  # another tag before/after, so the entry search matters
+    data = encode(image, "JPEG", quality=95, exif=exif.tobytes() if byte_order == "<" else big_endian(exif))
+    assert np.array_equal(np.asarray(decode_image_tf(data)), decode_image(data))
+
+
+def big_endian(exif):
+    """Motorola-order EXIF bytes (PIL writes Intel order by default)."""
+    from PIL import TiffImagePlugin
+
+    info = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"MM")
+    for tag, value in exif.items():
+        info[tag] = value
+    buffer = io.BytesIO()
+    info.save(buffer)
+    return b"Exif\x00\x00" + b"MM\x00\x2a\x00\x00\x00\x08" + buffer.getvalue()[8:]

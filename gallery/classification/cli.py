@@ -5,7 +5,7 @@ import dataclasses
 from gallery.classification.config import ARCHITECTURES, TrainConfig
 from gallery.classification.data import DATASETS
 
-DEFAULT_MODEL = "models/classification/fashion_mnist_resnet"
+DEFAULT_MODEL = "models/classification/cifar10_resnet"
 
 
 def add_arguments(action, parser):

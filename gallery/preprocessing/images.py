@@ -3,7 +3,7 @@
 `decode_image` is the Python decoder (training folders, CLI, apps); `decode_image_tf` is its
 graph twin inside exported SavedModels. Both return an RGB uint8 array of the stored size:
 transparency is composited on white, palette/grayscale/CMYK/16-bit images are converted, and
-EXIF orientation is applied. Resizing is not done here: it is the first layer of every model,
+EXIF orientation is applied (in the graph: for JPEGs). Resizing is not done here: it is the first layer of every model,
 so Keras `predict`, the app and the SavedModel share it by construction.
 """
 
@@ -99,17 +99,63 @@ def read_image(path):
         return decode_image(file.read())
 
 
+EXIF_SCAN_BYTES = 65536  # an APP1 (EXIF) segment is at most 64 KiB and comes first in a JPEG
+EXIF_MAX_ENTRIES = 64
+
+
+def exif_orientation_tf(data):
+    """EXIF orientation (1–8) of an encoded JPEG string, 1 when absent, in TensorFlow ops only."""
+    import tensorflow as tf
+
+    padded = tf.strings.join([tf.strings.substr(data, 0, EXIF_SCAN_BYTES), tf.constant(b"\0" * EXIF_SCAN_BYTES)])
+    head = tf.cast(tf.io.decode_raw(tf.strings.substr(padded, 0, EXIF_SCAN_BYTES), tf.uint8), tf.int32)
+    pattern = list(b"Exif\0\0")
+    windows = tf.stack([head[k: EXIF_SCAN_BYTES - len(pattern) + k] for k in range(len(pattern))], axis=-1)
+    matches = tf.reduce_all(tf.equal(windows, pattern), axis=-1)
+    tiff = tf.cast(tf.argmax(tf.cast(matches, tf.int32)), tf.int32) + len(pattern)
+    little = tf.equal(tf.gather(head, tiff), ord("I"))
+
+    def number(position, size):
+        digits = tf.gather(head, tf.clip_by_value(position[..., None] + tf.range(size), 0, EXIF_SCAN_BYTES - 1))
+        weights = 256 ** tf.range(size)
+        return tf.reduce_sum(digits * tf.where(little, weights, tf.reverse(weights, [0])), axis=-1)
+
+    directory = tiff + number(tiff + 4, 4)
+    entries = directory + 2 + 12 * tf.range(EXIF_MAX_ENTRIES)
+    is_orientation = (tf.range(EXIF_MAX_ENTRIES) < number(directory, 2)) & tf.equal(number(entries, 2), 0x0112)
+    value = tf.reduce_max(tf.where(is_orientation, number(entries + 8, 2), 0))
+    valid = tf.reduce_any(matches) & (value >= 1) & (value <= 8)
+    return tf.where(valid, value, 1)
+
+
+def apply_orientation_tf(image, orientation):
+    """Rotate/flip `image` upright for an EXIF orientation, as PIL's `ImageOps.exif_transpose` does."""
+    import tensorflow as tf
+
+    return tf.switch_case(orientation - 1, [
+        lambda: image,
+        lambda: tf.image.flip_left_right(image),
+        lambda: tf.image.rot90(image, 2),
+        lambda: tf.image.flip_up_down(image),
+        lambda: tf.image.transpose(image),
+        lambda: tf.image.rot90(image, 3),
+        lambda: tf.image.rot90(tf.image.transpose(image), 2),
+        lambda: tf.image.rot90(image, 1),
+    ])
+
+
 def decode_image_tf(data):
     """Graph twin of `decode_image` for SavedModels: one encoded string to RGB uint8 (H, W, 3).
 
-    Handles JPEG, PNG, BMP and GIF (first frame); alpha is composited on white. EXIF orientation
-    is not applied in the graph: callers that need it rotate before sending.
+    Handles JPEG (with its EXIF orientation), PNG, BMP and GIF (first frame); alpha is composited
+    on white. JPEGs use the accurate IDCT, so pixels equal PIL's.
     """
     import tensorflow as tf
 
     image = tf.cond(
         tf.io.is_jpeg(data),  # TF's default JPEG IDCT is the fast, inexact one; PIL uses the accurate one
-        lambda: tf.io.decode_jpeg(data, channels=0, dct_method="INTEGER_ACCURATE"),
+        lambda: apply_orientation_tf(tf.io.decode_jpeg(data, channels=0, dct_method="INTEGER_ACCURATE"),
+                                     exif_orientation_tf(data)),
         lambda: tf.io.decode_image(data, channels=0, expand_animations=False, dtype=tf.uint8),
     )
     channels = tf.shape(image)[-1]
