@@ -1,0 +1,91 @@
+"""Face detection and cropping shared by emotion training checks, the CLI, the app and evaluation.
+
+The embedded default is OpenCV's frontal-face Haar cascade (shipped in `cv2.data` by
+opencv-python 4.x, works offline). Crops get a margin, become grayscale and are resized to the
+emotion model's input size with the same area interpolation everywhere.
+"""
+
+import dataclasses
+import functools
+
+import numpy as np
+
+DETECTION_MAX_SIDE = 1600  # larger photos are searched at this size (boxes are mapped back)
+SMALL_IMAGE_SIDE = 400  # smaller photos are searched at twice their size, so small faces are found
+
+
+@dataclasses.dataclass
+class Face:
+    """One detected face: its box [x, y, w, h] in the original image and its grayscale crop."""
+
+    box: list
+    crop: np.ndarray
+
+
+@functools.lru_cache(maxsize=1)
+def haar_cascade():
+    import cv2
+
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    if cascade.empty():
+        raise RuntimeError("OpenCV's Haar cascade is missing: install opencv-python-headless 4.x (5.x has none).")
+    return cascade
+
+
+def to_gray(image):
+    """RGB or grayscale uint8 array → 2-D grayscale (ITU-R 601 luma, as OpenCV computes it)."""
+    import cv2
+
+    image = np.asarray(image, dtype=np.uint8)
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def detect_faces(image, min_neighbors=5):
+    """Boxes [x, y, w, h] of the frontal faces in an RGB or gray uint8 image, left to right."""
+    gray = to_gray(image)
+    height, width = gray.shape
+    scale = min(1.0, DETECTION_MAX_SIDE / max(height, width))
+    if max(height, width) < SMALL_IMAGE_SIDE:
+        scale = 2.0
+    import cv2
+
+    search = gray if scale == 1.0 else cv2.resize(gray, (round(width * scale), round(height * scale)),
+                                                  interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    smallest = max(20, min(search.shape) // 40)
+    found = haar_cascade().detectMultiScale(search, scaleFactor=1.1, minNeighbors=min_neighbors,
+                                            minSize=(smallest, smallest))
+    boxes = [[round(v / scale) for v in box] for box in (found if len(found) else [])]
+    return sorted(boxes, key=lambda box: (box[0], box[1]))
+
+
+def crop_face(image, box, size=48, margin=0.2):
+    """The face in `box` with `margin` (fraction of the box) on each side, as a size×size gray crop.
+
+    The crop is a square around the box centre; parts outside the image are filled by edge replication.
+    """
+    import cv2
+
+    gray = to_gray(image)
+    x, y, w, h = box
+    side = max(w, h) * (1 + 2 * margin)
+    cx, cy = x + w / 2, y + h / 2
+    left, top = round(cx - side / 2), round(cy - side / 2)
+    side = round(side)
+    pad = max(0, -left, -top, left + side - gray.shape[1], top + side - gray.shape[0])
+    if pad:
+        gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    square = gray[top + pad: top + pad + side, left + pad: left + pad + side]
+    return resize_face(square, size)
+
+
+def resize_face(gray, size=48):
+    """A grayscale face crop at the model's size (area interpolation down, bilinear up)."""
+    import cv2
+
+    interpolation = cv2.INTER_AREA if min(gray.shape[:2]) > size else cv2.INTER_LINEAR
+    return cv2.resize(to_gray(gray), (size, size), interpolation=interpolation)
+
+
+def find_faces(image, size=48, margin=0.2):
+    """Every face in the image as a `Face` (box + crop); an empty list when none is found."""
+    return [Face(box, crop_face(image, box, size, margin)) for box in detect_faces(image)]
