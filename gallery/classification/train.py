@@ -1,20 +1,15 @@
-"""Train an image classifier with Keras `fit`: resumable, seeded, one folder per model.
+"""Train an image classifier with Keras `fit`: resumable (see `gallery.training`), seeded.
 
 The output folder gets `model.keras` (inference copy, no optimizer state), `history.csv`,
-`training_curves.png` and `card.json`/`README.md`. `checkpoints/` holds the per-epoch state
-(`BackupAndRestore`): run the same command after a crash or `kill -9` and training continues
-from the last finished epoch with weights, optimizer state and LR schedule restored.
+`training_curves.png` and `card.json`/`README.md`; `checkpoints/` holds the per-epoch state.
 """
 
 import dataclasses
-import os
-import shutil
-import time
 
 import keras
 import numpy as np
 
-from gallery import cards, plots
+from gallery import cards, plots, training
 from gallery.classification.config import IMAGENET_BACKBONES
 from gallery.classification.data import load_split
 from gallery.classification.models import build_classifier
@@ -25,16 +20,6 @@ def split_validation(data, fraction, seed):
     order = np.random.default_rng(seed).permutation(len(data))
     count = int(round(len(data) * fraction))
     return data.take(np.sort(order[count:])), data.take(np.sort(order[:count])) if count else None
-
-
-def learning_rate_schedule(config, steps_per_epoch):
-    """Linear warm-up over the first 15 % of steps to the peak rate, then cosine decay to 0."""
-    total = max(config.epochs * steps_per_epoch, 2)
-    warmup = max(int(0.15 * total), 1)
-    return keras.optimizers.schedules.CosineDecay(
-        config.learning_rate / 10, total - warmup, alpha=0.0,
-        warmup_target=config.learning_rate, warmup_steps=warmup,
-    )
 
 
 def compiled_model(config, class_names, image_size, steps_per_epoch):
@@ -49,9 +34,7 @@ def compiled_model(config, class_names, image_size, steps_per_epoch):
         from gallery.classification.predict import load_classifier
 
         transfer_weights(load_classifier(config.init_from)[0], model)
-    optimizer = keras.optimizers.SGD(learning_rate_schedule(config, steps_per_epoch), momentum=0.9, nesterov=True,
-                                     weight_decay=config.weight_decay)
-    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
+    optimizer = training.sgd(config.learning_rate, config.weight_decay, config.epochs, steps_per_epoch)
     model.compile(optimizer, keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
                   metrics=["accuracy"])
     return model
@@ -72,34 +55,10 @@ def transfer_weights(source, target):
     return copied
 
 
-class EpochTimer(keras.callbacks.Callback):
-    """Adds `epoch_time_s` to the logs so wall time survives a resume in history.csv."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs["epoch_time_s"] = time.perf_counter() - self._start
-
-
-def inference_copy(model):
-    """The same network without optimizer state (half the file size)."""
-    copy = keras.Model.from_config(model.get_config())
-    copy.set_weights(model.get_weights())
-    return copy
-
-
 def train(config, command=""):
     """Train per `config`, save the model and card, and return the output folder."""
     keras.utils.set_random_seed(config.seed)
     out = config.out_dir()
-    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
-    backup = out / "checkpoints" / "backup"
-    resuming = (backup / "training_metadata.json").exists()
-    if resuming:
-        print(f"Resuming from the checkpoint in {out / 'checkpoints'}.")
-    else:
-        (out / "history.csv").unlink(missing_ok=True)
     image_size = None if config.dataset != "folder" else (config.image_size, config.image_size)
     data = load_split(config.dataset, "train", config.data_dir, image_size, config.limit)
     train_data, val_data = split_validation(data, config.val_fraction, config.seed)
@@ -108,21 +67,12 @@ def train(config, command=""):
     model = compiled_model(config, data.class_names, data.x.shape[1:3], steps_per_epoch)
     print(f"{model.name}: {model.count_params():,} parameters; {len(train_data)} train / "
           f"{len(val_data) if val_data else 0} validation images of {data.x.shape[1:3]}.")
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True, delete_checkpoint=False),
-        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "last.keras")),
-        EpochTimer(),
-        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
-    ]
     validation = (val_data.x, keras.utils.to_categorical(val_data.y, classes)) if val_data else None
-    model.fit(
-        train_data.x, keras.utils.to_categorical(train_data.y, classes),
-        batch_size=config.batch_size, epochs=config.epochs, validation_data=validation,
-        callbacks=callbacks, verbose=1 if os.isatty(1) else 2,
-    )
-    inference_copy(model).save(out / "model.keras")
+    training.fit_resumable(model, train_data.x, keras.utils.to_categorical(train_data.y, classes), out,
+                           config.epochs, config.batch_size, validation)
+    training.save_model(model, out)
     write_training_card(out, config, model, data, command, len(train_data), len(val_data) if val_data else 0)
-    shutil.rmtree(backup)  # only now: a crash before this point still resumes instead of restarting
+    training.finish(out)
     return out
 
 

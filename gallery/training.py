@@ -1,0 +1,77 @@
+"""Resumable Keras training shared by the families: optimizer, LR schedule, callbacks, saving.
+
+`fit_resumable` checkpoints every epoch into `OUT/checkpoints/` (`BackupAndRestore`): after a
+crash or `kill -9`, calling it again with the same arguments continues from the last finished
+epoch with weights, optimizer state and learning-rate schedule restored. The backup is removed
+by `finish`, only once the model and its card are written.
+"""
+
+import os
+import shutil
+import time
+
+import keras
+
+
+def learning_rate_schedule(peak, epochs, steps_per_epoch):
+    """Linear warm-up over the first 15 % of steps to `peak`, then cosine decay to 0."""
+    total = max(epochs * steps_per_epoch, 2)
+    warmup = max(int(0.15 * total), 1)
+    return keras.optimizers.schedules.CosineDecay(peak / 10, total - warmup, alpha=0.0, warmup_target=peak,
+                                                  warmup_steps=warmup)
+
+
+def sgd(peak, weight_decay, epochs, steps_per_epoch):
+    """SGD with Nesterov momentum, the schedule above and decoupled weight decay (not on BN/biases)."""
+    optimizer = keras.optimizers.SGD(learning_rate_schedule(peak, epochs, steps_per_epoch), momentum=0.9,
+                                     nesterov=True, weight_decay=weight_decay)
+    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
+    return optimizer
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds `epoch_time_s` to the logs so wall time survives a resume in history.csv."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["epoch_time_s"] = time.perf_counter() - self._start
+
+
+def backup_dir(out):
+    return out / "checkpoints" / "backup"
+
+
+def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_weight=None):
+    """`model.fit` with per-epoch checkpoints, history.csv and resume; returns the History."""
+    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+    if (backup_dir(out) / "training_metadata.json").exists():
+        print(f"Resuming from the checkpoint in {out / 'checkpoints'}.")
+    else:
+        (out / "history.csv").unlink(missing_ok=True)
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(backup_dir(out)), double_checkpoint=True, delete_checkpoint=False),
+        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "last.keras")),
+        EpochTimer(),
+        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+    ]
+    return model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation,
+                     class_weight=class_weight, callbacks=callbacks, verbose=1 if os.isatty(1) else 2)
+
+
+def inference_copy(model):
+    """The same network without optimizer state (half the file size)."""
+    copy = keras.Model.from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def save_model(model, out):
+    """Write `OUT/model.keras`, the file the gallery serves."""
+    inference_copy(model).save(out / "model.keras")
+
+
+def finish(out):
+    """Drop the resume backup: only once model and card are written, so a crash before still resumes."""
+    shutil.rmtree(backup_dir(out), ignore_errors=True)
