@@ -2,30 +2,19 @@
 
 import pandas as pd
 import streamlit as st
-from common import decoded_image, image_input, show_unexpected
-
-from gallery import cards
-from gallery.classification.predict import (
-    class_activation_map,
-    load_classifier,
-    probabilities,
-    top_k,
+from common import (
+    cached_model,
+    decoded_image,
+    image_input,
+    model_picker,
+    show_unexpected,
 )
+
+from gallery.classification.predict import class_activation_map, probabilities, top_k
 from gallery.plots import heatmap_overlay
 
 st.title("Image classification")
-
-
-@st.cache_resource(show_spinner="Loading model…")
-def cached_model(path):
-    return load_classifier(path)
-
-
-shipped = cards.shipped_models("classification")
-if not shipped:
-    st.error("No classification model is shipped under models/classification/.")
-    st.stop()
-folder, card = st.selectbox("Model", shipped, format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
+folder, card = model_picker("classification")
 with st.expander("Model card"):
     st.markdown(f"**{card.get('title')}** · {card.get('parameters', 0):,} parameters · input {card.get('input')}")
     st.write("Classes: " + ", ".join(card.get("classes", [])))

@@ -5,10 +5,27 @@ from pathlib import Path
 
 import streamlit as st
 
+from gallery import cards
+from gallery.classification.predict import load_classifier
 from gallery.preprocessing.images import IMAGE_EXTENSIONS, decode_image
 from gallery.tasks import USER_ERRORS
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+
+@st.cache_resource(show_spinner="Loading model…")
+def cached_model(path):
+    """(Keras model, class names) of a model folder, loaded once per server."""
+    return load_classifier(path)
+
+
+def model_picker(task):
+    """A select box of the task's shipped models, headline metric included; returns (folder, card)."""
+    shipped = cards.shipped_models(task)
+    if not shipped:
+        st.warning(f"No {task} model is shipped yet under models/{task}/.")
+        st.stop()
+    return st.selectbox("Model", shipped, format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
 
 
 def image_input(family, key, first=""):

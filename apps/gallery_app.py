@@ -11,5 +11,6 @@ st.set_page_config(page_title="Keras model gallery", page_icon=":material/photo_
 pages = [
     st.Page("home.py", title="Gallery", icon=":material/home:", default=True),
     st.Page("classification.py", title="Image classification", icon=":material/label:"),
+    st.Page("emotion.py", title="Emotion recognition", icon=":material/mood:"),
 ]
 st.navigation(pages).run()

@@ -3,6 +3,7 @@
     python data/prepare.py fashion_mnist                 # download the four IDX files (keras.utils.get_file)
     python data/prepare.py mnist
     python data/prepare.py cifar10 --archive PATH.tar.gz # unpack a train/<class>/ + test/<class>/ JPEG archive
+    python data/prepare.py fer2013 --archive PATH.tar.gz # the FER2013 image-folder release (Kaggle)
 
 Loaders find `data/cache/<dataset>` by themselves; `--data-dir` or `$GALLERY_DATA_DIR/<dataset>` override it.
 CIFAR-10 without an archive comes from tfds at training time (`tfds.load("cifar10")`).
@@ -51,15 +52,17 @@ def unpack_image_folders(archive, dataset):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", choices=("fashion_mnist", "mnist", "cifar10"))
+    parser.add_argument("dataset", choices=("fashion_mnist", "mnist", "cifar10", "fer2013"))
     parser.add_argument("--archive", help="local .tar.gz with train/<class>/ and test/<class>/ images")
     args = parser.parse_args()
     if args.archive:
         folder = unpack_image_folders(args.archive, args.dataset)
     elif args.dataset in IDX_URLS:
         folder = download_idx(args.dataset)
-    else:
+    elif args.dataset == "cifar10":
         raise SystemExit("CIFAR-10 is read from tfds when no --archive is given; nothing to prepare.")
+    else:
+        raise SystemExit("FER2013 needs a Kaggle account: download it, then pass --archive (or use --data-dir).")
     print(f"{args.dataset} ready in {folder}")
 
 

@@ -68,3 +68,18 @@ def heatmap_overlay(image, heatmap, alpha=0.45):
     heat = Image.fromarray(np.uint8(np.clip(heatmap, 0, 1) * 255)).resize((width, height), Image.BILINEAR)
     colored = plt.get_cmap("jet")(np.asarray(heat) / 255.0)[..., :3] * 255
     return np.uint8(np.clip((1 - alpha) * image + alpha * colored, 0, 255))
+
+
+def draw_boxes(image, boxes, labels):
+    """A copy of an RGB uint8 image with labelled boxes [x, y, w, h] drawn on it."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.fromarray(image)
+    draw = ImageDraw.Draw(canvas)
+    thickness = max(2, round(max(image.shape[:2]) / 300))
+    for (x, y, w, h), label in zip(boxes, labels):
+        draw.rectangle([x, y, x + w, y + h], outline=(255, 200, 0), width=thickness)
+        left, top, right, bottom = draw.textbbox((x, y), label)
+        draw.rectangle([left - 2, top - (bottom - top) - 6, right + 2, y], fill=(255, 200, 0))
+        draw.text((x, top - (bottom - top) - 4), label, fill=(0, 0, 0))
+    return np.asarray(canvas)

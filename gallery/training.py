@@ -11,6 +11,7 @@ import shutil
 import time
 
 import keras
+import numpy as np
 
 
 def learning_rate_schedule(peak, epochs, steps_per_epoch):
@@ -43,17 +44,34 @@ def backup_dir(out):
     return out / "checkpoints" / "backup"
 
 
-def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_weight=None):
-    """`model.fit` with per-epoch checkpoints, history.csv and resume; returns the History."""
+def best_checkpoint(out, monitor):
+    """Save `OUT/checkpoints/best.keras` at each new best `monitor` (max), remembering the best across a resume."""
+    best = -np.inf
+    if (out / "history.csv").exists():
+        from gallery.plots import read_history
+
+        history = read_history(out / "history.csv")
+        best = float(np.nanmax(history[monitor])) if monitor in history else best
+    return keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "best.keras"), monitor=monitor, mode="max",
+                                           save_best_only=True, initial_value_threshold=best)
+
+
+def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_weight=None, best_on=None):
+    """`model.fit` with per-epoch checkpoints, history.csv and resume; returns the History.
+
+    With `best_on` (a validation metric to maximise), the best epoch is also kept as `checkpoints/best.keras`.
+    """
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     if (backup_dir(out) / "training_metadata.json").exists():
         print(f"Resuming from the checkpoint in {out / 'checkpoints'}.")
     else:
         (out / "history.csv").unlink(missing_ok=True)
+    extra_callbacks = [best_checkpoint(out, best_on)] if best_on else []
     callbacks = [
         keras.callbacks.BackupAndRestore(str(backup_dir(out)), double_checkpoint=True, delete_checkpoint=False),
         keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "last.keras")),
         EpochTimer(),
+        *extra_callbacks,
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
     ]
     return model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation,

@@ -65,3 +65,30 @@ def tiny_model(cifar_slice, models_root):
                      "--epochs", 1, "--batch-size", 32, "--out", out)
     assert result.returncode == 0, result.stderr[-2000:]
     return out
+
+
+@pytest.fixture(scope="session")
+def fer_folder(shared_data, tmp_path_factory):
+    """The FER2013 folder release with at most 3 files per class and split prefix, from the real archive."""
+    root = tmp_path_factory.mktemp("fer2013")
+    counts = {}
+    with tarfile.open(shared_data / "fer2013_images.tar.gz") as archive:
+        for member in archive:
+            parts = member.name.split("/")
+            if not member.isfile() or len(parts) != 3:
+                continue
+            key = (parts[0], parts[1], parts[2].split("_")[0])
+            if counts.get(key, 0) < 3:
+                counts[key] = counts.get(key, 0) + 1
+                archive.extract(member, root, filter="data")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_emotion_model(fer_folder, models_root):
+    """A width-4 emotion model trained for one epoch on the FER2013 slice, evaluated on its PrivateTest part."""
+    out = models_root / "emotion" / "tiny_fer"
+    result = run_cli("train", "emotion", "--data-dir", fer_folder, "--width", 4, "--epochs", 1, "--batch-size", 16,
+                     "--out", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out

@@ -31,8 +31,8 @@ def test_home_has_a_card_per_family(tiny_model):
     assert not app.exception
     assert [header.value for header in app.subheader] == [
         "Image classification", "Facial emotion recognition", "Neural style transfer", "Text summarisation"]
-    assert [metric.label for metric in app.metric] == [tiny_model.name]
-    assert sum("Coming soon" in info.value for info in app.info) == 3
+    assert tiny_model.name in [metric.label for metric in app.metric]
+    assert sum("Coming soon" in info.value for info in app.info) == 2  # style transfer, summarisation
 
 
 def test_example_image_gets_top5_and_heatmap(page):

@@ -1,29 +1,10 @@
 """FER2013 loaders: the challenge CSV, the image-folder release and users' labelled folders."""
 
-import tarfile
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from gallery.emotion.data import EMOTIONS, load_split
-
-
-@pytest.fixture(scope="session")
-def fer_folder(shared_data, tmp_path_factory):
-    """The FER2013 folder release with at most 3 files per class and split prefix, from the real archive."""
-    root = tmp_path_factory.mktemp("fer2013")
-    counts = {}
-    with tarfile.open(shared_data / "fer2013_images.tar.gz") as archive:
-        for member in archive:
-            parts = member.name.split("/")
-            if not member.isfile() or len(parts) != 3:
-                continue
-            key = (parts[0], parts[1], parts[2].split("_")[0])
-            if counts.get(key, 0) < 3:
-                counts[key] = counts.get(key, 0) + 1
-                archive.extract(member, root, filter="data")
-    return root
 
 
 def test_csv_sample_splits_and_label_order(shared_data):

@@ -6,14 +6,13 @@ medians over `repeats` runs after one warm-up.
 
 import io
 import resource
-import statistics
 import tempfile
-import time
 
 import keras
 import numpy as np
 from PIL import Image
 
+from gallery.benchmarks import median_seconds, print_table
 from gallery.classification.export import export_saved_model
 from gallery.classification.predict import load_classifier
 from gallery.preprocessing.images import decode_image
@@ -29,16 +28,6 @@ def synthetic_jpegs(count, size=256, seed=0):
         image.save(buffer, "JPEG", quality=90)
         blobs.append(buffer.getvalue())
     return blobs
-
-
-def median_seconds(function, repeats):
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def training_throughput(model, steps=5, batch_size=128):
@@ -72,7 +61,5 @@ def run_benchmarks(model_dir, repeats=20, show=True, batch=32):
     results["train_images_per_s"] = training_throughput(model)
     results["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if show:
-        print(f"{'benchmark (' + str(model_dir) + ')':60s} value")
-        for name, value in results.items():
-            print(f"{name:60s} {value:10.2f}")
+        print_table(str(model_dir), results)
     return {"model": str(model_dir), **results}

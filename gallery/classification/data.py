@@ -130,7 +130,7 @@ def load_folder_items(items, class_names, image_size):
 
     Unreadable files are skipped with a warning (a user's folder often holds a few).
     """
-    from gallery.classification.models import resizing_layer
+    from gallery.preprocessing.layers import resizing_layer
 
     resize = resizing_layer(image_size)
     images, labels = [], []

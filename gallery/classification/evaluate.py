@@ -5,37 +5,11 @@
 
 from pathlib import Path
 
-import numpy as np
-
 from gallery import cards, plots
 from gallery.classification.data import load_split
 from gallery.classification.predict import load_classifier
+from gallery.metrics import classification_metrics, confusion_matrix
 from gallery.tasks import UserError
-
-
-def confusion_matrix(labels, predictions, classes):
-    matrix = np.zeros((classes, classes), dtype=np.int64)
-    np.add.at(matrix, (labels, predictions), 1)
-    return matrix
-
-
-def classification_metrics(matrix, class_names):
-    """Accuracy, balanced accuracy, macro-F1 and a per-class table from a confusion matrix."""
-    true_positive = np.diag(matrix).astype(float)
-    predicted = matrix.sum(axis=0)
-    support = matrix.sum(axis=1)
-    precision = np.divide(true_positive, predicted, out=np.zeros_like(true_positive), where=predicted > 0)
-    recall = np.divide(true_positive, support, out=np.zeros_like(true_positive), where=support > 0)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(recall), where=precision + recall > 0)
-    present = support > 0
-    metrics = {
-        "accuracy": float(true_positive.sum() / max(matrix.sum(), 1)),
-        "balanced_accuracy": float(recall[present].mean()) if present.any() else 0.0,
-        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
-    }
-    per_class = {name: {"precision": float(precision[i]), "recall": float(recall[i]), "support": int(support[i])}
-                 for i, name in enumerate(class_names)}
-    return metrics, per_class
 
 
 def evaluate_model(model_dir, dataset=None, data_dir=None, split="test", limit=None, command=""):

@@ -1,41 +1,17 @@
-"""Keras 3 image classifiers: LeNet-5 (the lecture baseline) and a small residual CNN.
+"""Keras 3 image classifiers: LeNet-5 (the lecture baseline), a ResNet-9-style CNN, ImageNet backbones.
 
 Every model takes RGB uint8 images of any size, shape (None, None, 3): the first layers
-(`preprocessing_layers`) resize with a centre crop, convert to the model's channel count and
-scale to [0, 1]. Augmentation layers are active only in training. The same graph therefore
+(`gallery.preprocessing.layers`) resize with a centre crop, convert to the model's channel count
+and scale to [0, 1]. Augmentation layers are active only in training. The same graph therefore
 serves `fit`, `predict`, the app and the exported SavedModel.
 """
 
 import keras
-from keras import layers, ops
+from keras import layers
 
 from gallery.classification.config import ARCHITECTURES, IMAGENET_BACKBONES
+from gallery.preprocessing.layers import preprocessing_layers
 from gallery.tasks import UserError
-
-
-@keras.saving.register_keras_serializable(package="gallery")
-class Grayscale(layers.Layer):
-    """RGB to one luminance channel (ITU-R 601), backend-agnostic."""
-
-    def call(self, images):
-        return ops.image.rgb_to_grayscale(images)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], 1)
-
-
-def resizing_layer(image_size):
-    """The single resize used by models and by folder loaders (centre crop, antialiased)."""
-    return layers.Resizing(*image_size, crop_to_aspect_ratio=True, antialias=True, name="resize")
-
-
-def preprocessing_layers(image_size, channels):
-    """Raw RGB uint8 → float model input in [0, 1] with `channels` channels."""
-    stack = [resizing_layer(image_size)]
-    if channels == 1:
-        stack.append(Grayscale(name="grayscale"))
-    stack.append(layers.Rescaling(1.0 / 255, name="rescale"))
-    return stack
 
 
 def augmentation_layers(image_size, flip):

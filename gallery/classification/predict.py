@@ -8,7 +8,7 @@ import numpy as np
 
 from gallery import cards
 from gallery.classification import models  # noqa: F401  (registers the custom layers)
-from gallery.preprocessing.images import read_image
+from gallery.preprocessing.images import per_image
 from gallery.tasks import UserError
 
 
@@ -37,15 +37,7 @@ def top_k(probs, class_names, k=5):
 def predict_files(model_dir, paths, k=5):
     """Top-k predictions for each image file; unreadable files get an 'error' entry instead."""
     model, class_names = load_classifier(str(model_dir))
-    results = []
-    for path in paths:
-        try:
-            image = read_image(path)
-        except (OSError, ValueError) as error:
-            results.append({"file": str(path), "error": str(error)})
-            continue
-        results.append({"file": str(path), "top_k": top_k(probabilities(model, image), class_names, k)})
-    return results
+    return per_image(paths, lambda image: {"top_k": top_k(probabilities(model, image), class_names, k)})
 
 
 def class_activation_map(model, image, class_index):

@@ -99,6 +99,19 @@ def read_image(path):
         return decode_image(file.read())
 
 
+def per_image(paths, analyse):
+    """[{'file': path, **analyse(image)}] for each file; unreadable files get an 'error' entry instead."""
+    results = []
+    for path in paths:
+        try:
+            image = read_image(path)
+        except (OSError, ValueError) as error:
+            results.append({"file": str(path), "error": str(error)})
+            continue
+        results.append({"file": str(path), **analyse(image)})
+    return results
+
+
 EXIF_SCAN_BYTES = 65536  # an APP1 (EXIF) segment is at most 64 KiB and comes first in a JPEG
 EXIF_MAX_ENTRIES = 64
 
@@ -165,7 +178,7 @@ def decode_image_tf(data):
         alpha = tf.cast(alpha, tf.float32) / 255.0
         return tf.cast(tf.round(rgb * alpha + 255.0 * (1.0 - alpha)), tf.uint8)
 
-    return tf.switch_case(
+    rgb = tf.switch_case(
         tf.clip_by_value(channels, 1, 4) - 1,
         [
             lambda: tf.image.grayscale_to_rgb(image[..., :1]),
@@ -174,3 +187,4 @@ def decode_image_tf(data):
             lambda: composite(image[..., :3], image[..., 3:4]),
         ],
     )
+    return tf.ensure_shape(rgb, [None, None, 3])

@@ -1,0 +1,90 @@
+"""Train the emotion model on FER2013 Training, selecting the epoch on PublicTest (the standard protocol).
+
+The network is the gallery's ResNet-9-style CNN (`gallery.classification.models`) for 48×48
+grayscale faces, with label smoothing and class weights for the rare "disgust" class.
+Resumable like every gallery training (`gallery.training`).
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+
+from gallery import cards, plots, training
+from gallery.classification.models import build_classifier
+from gallery.emotion.data import EMOTIONS, load_split
+from gallery.tasks import UserError
+
+FACE_SIZE = (48, 48)
+
+
+def as_rgb(crops):
+    """Grayscale crops (N, H, W) → the models' RGB uint8 input (N, H, W, 3)."""
+    return np.repeat(np.asarray(crops, dtype=np.uint8)[..., None], 3, axis=-1)
+
+
+def class_weights(labels, mode):
+    """Per-class loss weights: none, the square root of inverse frequency, or fully balanced."""
+    if mode == "none":
+        return None
+    counts = np.bincount(labels, minlength=len(EMOTIONS)).astype(float)
+    weights = len(labels) / (len(EMOTIONS) * np.maximum(counts, 1))
+    weights = np.sqrt(weights) if mode == "sqrt" else weights
+    return {i: float(w) for i, w in enumerate(weights / weights[counts > 0].mean())}
+
+
+def subset(data, limit, seed):
+    if not limit or limit >= len(data):
+        return data
+    keep = np.sort(np.random.default_rng(seed).permutation(len(data))[:limit])
+    return type(data)(data.x[keep], data.y[keep])
+
+
+def train(config, command=""):
+    """Train per `config`; the shipped model is the best PublicTest epoch. Returns the output folder."""
+    keras.utils.set_random_seed(config.seed)
+    out = config.out_dir()
+    train_data = subset(load_split(config.data_dir, "train"), config.limit, config.seed)
+    public = subset(load_split(config.data_dir, "public_test"), config.limit, config.seed)
+    if not len(train_data):
+        raise UserError(f"{config.data_dir} has no FER2013 Training faces.")
+    steps_per_epoch = int(np.ceil(len(train_data) / config.batch_size))
+    model = build_classifier("resnet", EMOTIONS, FACE_SIZE, 1, width=config.width, dropout=config.dropout)
+    model.compile(training.sgd(config.learning_rate, config.weight_decay, config.epochs, steps_per_epoch),
+                  keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing), metrics=["accuracy"])
+    print(f"{model.count_params():,} parameters; {len(train_data)} Training / {len(public)} PublicTest faces.")
+    categorical = lambda labels: keras.utils.to_categorical(labels, len(EMOTIONS))  # noqa: E731
+    selection = (as_rgb(public.x), categorical(public.y)) if len(public) else None
+    training.fit_resumable(model, as_rgb(train_data.x), categorical(train_data.y), out, config.epochs,
+                           config.batch_size, validation=selection,
+                           class_weight=class_weights(train_data.y, config.class_weights),
+                           best_on="val_accuracy" if selection else None)
+    best = out / "checkpoints" / "best.keras"
+    if best.exists():
+        model = keras.saving.load_model(best)
+    training.save_model(model, out)
+    write_training_card(out, config, model, command, len(train_data), len(public))
+    training.finish(out)
+    return out
+
+
+def write_training_card(out, config, model, command, train_size, public_size):
+    history = plots.read_history(out / "history.csv")
+    plots.training_curves(history, out / "training_curves.png")
+    best_epoch = int(np.nanargmax(history["val_accuracy"])) + 1 if "val_accuracy" in history else None
+    arch = f"ResNet-9-style CNN, width {config.width}"
+    cards.update(
+        out, name=out.name, task="emotion", title=f"{arch} for facial emotion (FER2013)",
+        description=f"{arch} trained from scratch on FER2013 Training; the shipped weights are those of the "
+                    f"epoch with the best PublicTest accuracy (epoch {best_epoch}); reported on PrivateTest.",
+        dataset="fer2013", architecture=arch, parameters=model.count_params(),
+        input="face crop, any size, gray or RGB uint8 → 48×48 grayscale inside the model",
+        classes=EMOTIONS, headline_metric="accuracy", file=cards.artifact_info(out),
+        training={
+            "command": command, "epochs": int(len(history.get("loss", []))), "selected_epoch": best_epoch,
+            "train_images": train_size, "selection_images": public_size,
+            "wall_time_s": round(float(history.get("epoch_time_s", np.zeros(1)).sum()), 1),
+            "date": cards.now(), **cards.environment(), "curves": "training_curves.png",
+            "config": dataclasses.asdict(config),
+        },
+    )
