@@ -65,3 +65,11 @@ def test_crop_has_margin_and_handles_borders():
     assert crop.shape == (48, 48) and crop[24, 24] == 255 and crop[2, 2] == 0
     corner = crop_face(image, [0, 0, 30, 30], size=48, margin=0.5)  # box at the edge: padded, not cut
     assert corner.shape == (48, 48)
+
+
+def test_missing_yunet_model_is_a_clear_error(monkeypatch, tmp_path):
+    from gallery.tasks import UserError
+
+    monkeypatch.setenv("GALLERY_YUNET_MODEL", str(tmp_path / "absent.onnx"))
+    with pytest.raises(UserError, match="YuNet model file not found"):
+        detect_faces(np.zeros((50, 50, 3), np.uint8), detector="yunet")

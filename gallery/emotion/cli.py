@@ -30,6 +30,8 @@ def add_arguments(action, parser):
         parser.add_argument("images", nargs="+", help="photos (or face crops with --no-detect)")
         parser.add_argument("--model", default=DEFAULT_MODEL)
         parser.add_argument("--no-detect", action="store_true", help="treat each whole image as one face crop")
+        parser.add_argument("--detector", default="haar",
+                            help="haar (built in), yunet (ONNX from $GALLERY_YUNET_MODEL or downloaded), or a YuNet .onnx path")
     if action == "export":
         parser.add_argument("--out", required=True)
     if action == "bench":
@@ -71,7 +73,7 @@ def evaluate(args, command):
 def predict(args, command):
     from gallery.emotion.predict import predict_files
 
-    results = predict_files(args.model, args.images, detect=not args.no_detect)
+    results = predict_files(args.model, args.images, detect=not args.no_detect, detector=args.detector)
     if not args.json:
         for result in results:
             if "error" in result or "message" in result:

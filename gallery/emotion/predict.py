@@ -21,21 +21,21 @@ def face_results(model, class_names, boxes, crops):
             for box, p in zip(boxes, probabilities)]
 
 
-def analyse_image(model, class_names, image, detect=True):
+def analyse_image(model, class_names, image, detect=True, detector="haar"):
     """Faces of an RGB uint8 image with their emotions; `detect=False` treats the image as one face crop."""
     if not detect:
         height, width = image.shape[:2]
         return face_results(model, class_names, [[0, 0, width, height]], [resize_face(image)])
-    faces = find_faces(image)
+    faces = find_faces(image, detector=detector)
     return face_results(model, class_names, [face.box for face in faces], [face.crop for face in faces])
 
 
-def predict_files(model_dir, paths, detect=True):
+def predict_files(model_dir, paths, detect=True, detector="haar"):
     """Per file: its faces, a 'no face found' message, or an error."""
     model, class_names = load_emotion_model(model_dir)
 
     def analyse(image):
-        faces = analyse_image(model, class_names, image, detect)
+        faces = analyse_image(model, class_names, image, detect, detector)
         if faces:
             return {"faces": faces}
         return {"faces": [], "message": "no face found (try a frontal, well-lit face, or --no-detect for a face crop)"}

@@ -1,17 +1,24 @@
 """Face detection and cropping shared by emotion training checks, the CLI, the app and evaluation.
 
 The embedded default is OpenCV's frontal-face Haar cascade (shipped in `cv2.data` by
-opencv-python 4.x, works offline). Crops get a margin, become grayscale and are resized to the
-emotion model's input size with the same area interpolation everywhere.
+opencv-python 4.x, works offline). A stronger detector, OpenCV's YuNet (`cv2.FaceDetectorYN`),
+is used with `detector="yunet"` (its ONNX file from `$GALLERY_YUNET_MODEL`, else downloaded).
+Crops get a margin, become grayscale and are resized to the emotion model's input size with the
+same interpolation everywhere.
 """
 
 import dataclasses
 import functools
+import os
 
 import numpy as np
 
+from gallery.tasks import UserError
+
 DETECTION_MAX_SIDE = 1600  # larger photos are searched at this size (boxes are mapped back)
 SMALL_IMAGE_SIDE = 400  # smaller photos are searched at twice their size, so small faces are found
+YUNET_URL = ("https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/"
+             "face_detection_yunet_2023mar.onnx")
 
 
 @dataclasses.dataclass
@@ -32,6 +39,33 @@ def haar_cascade():
     return cascade
 
 
+def yunet_model():
+    """Path of the YuNet ONNX file: $GALLERY_YUNET_MODEL, else downloaded once into ~/.keras."""
+    if os.environ.get("GALLERY_YUNET_MODEL"):
+        return os.environ["GALLERY_YUNET_MODEL"]
+    import keras
+
+    try:
+        return keras.utils.get_file("face_detection_yunet_2023mar.onnx", YUNET_URL, cache_subdir="models")
+    except Exception as error:
+        raise UserError(f"Could not download the YuNet face detector ({error}); set GALLERY_YUNET_MODEL to a "
+                        f"local face_detection_yunet_2023mar.onnx, or use the built-in Haar detector.") from error
+
+
+def detect_faces_yunet(image, model_path, score_threshold=0.7):
+    """Boxes [x, y, w, h] found by OpenCV's YuNet CNN detector (more robust to pose and light than Haar)."""
+    import cv2
+
+    if not os.path.isfile(model_path):
+        raise UserError(f"YuNet model file not found: {model_path}")
+    rgb = np.asarray(image, dtype=np.uint8)
+    bgr = cv2.cvtColor(rgb if rgb.ndim == 3 else np.repeat(rgb[..., None], 3, -1), cv2.COLOR_RGB2BGR)
+    detector = cv2.FaceDetectorYN.create(model_path, "", (bgr.shape[1], bgr.shape[0]), score_threshold)
+    _, found = detector.detect(bgr)
+    boxes = [[max(0, round(v)) for v in face[:4]] for face in (found if found is not None else [])]
+    return sorted(boxes, key=lambda box: (box[0], box[1]))
+
+
 def to_gray(image):
     """RGB or grayscale uint8 array → 2-D grayscale (ITU-R 601 luma, as OpenCV computes it)."""
     import cv2
@@ -40,8 +74,13 @@ def to_gray(image):
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
-def detect_faces(image, min_neighbors=5):
-    """Boxes [x, y, w, h] of the frontal faces in an RGB or gray uint8 image, left to right."""
+def detect_faces(image, detector="haar", min_neighbors=5):
+    """Boxes [x, y, w, h] of the frontal faces in an RGB or gray uint8 image, left to right.
+
+    `detector`: "haar" (built in), "yunet", or the path of a YuNet ONNX file.
+    """
+    if detector != "haar":
+        return detect_faces_yunet(image, yunet_model() if detector == "yunet" else detector)
     gray = to_gray(image)
     height, width = gray.shape
     scale = min(1.0, DETECTION_MAX_SIDE / max(height, width))
@@ -86,6 +125,6 @@ def resize_face(gray, size=48):
     return cv2.resize(to_gray(gray), (size, size), interpolation=interpolation)
 
 
-def find_faces(image, size=48, margin=0.2):
+def find_faces(image, size=48, margin=0.2, detector="haar"):
     """Every face in the image as a `Face` (box + crop); an empty list when none is found."""
-    return [Face(box, crop_face(image, box, size, margin)) for box in detect_faces(image)]
+    return [Face(box, crop_face(image, box, size, margin)) for box in detect_faces(image, detector)]
