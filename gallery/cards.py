@@ -118,6 +118,14 @@ def render_markdown(card):
             parts += [""]
         for picture in evaluation.get("pictures", []):
             parts += [f"![{picture}]({picture})", ""]
+    comparison = card.get("peer_comparison")
+    if comparison:
+        parts += ["## Side by side with a peer", "", f"Peer: {comparison['peer']}; {comparison['examples']} "
+                  f"{comparison['split']} images, measured {comparison['date']} with:", "",
+                  f"    {comparison['command']}", "", "| metric | this model | peer |", "|---|---|---|"]
+        parts += [f"| {key} | {value * 100:.2f} % | {comparison['peer_model'][key] * 100:.2f} % |"
+                  for key, value in comparison["ours"].items()]
+        parts += [""]
     if training:
         parts += ["## Training", "", "Reproduce with:", "", f"    {training.get('command')}", "",
                   _table([(key, value) for key, value in training.items() if key not in ("command", "config")]), ""]

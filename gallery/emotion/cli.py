@@ -97,4 +97,4 @@ def export(args, command):
 def bench(args, command):
     from gallery.emotion.bench import run_benchmarks
 
-    return run_benchmarks(args.model, args.data_dir, args.peer, args.repeats, not args.json)
+    return run_benchmarks(args.model, args.data_dir, args.peer, args.repeats, not args.json, command)
