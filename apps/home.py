@@ -16,7 +16,10 @@ for column, task in zip(columns, TASKS.values()):
         if not task.ready:
             st.info("Coming soon")
             continue
-        for folder, card in cards.shipped_models(task.name):
+        shipped = cards.shipped_models(task.name)
+        if not shipped:
+            st.info("No model shipped yet: train one with `python -m gallery train " + task.name + " ...`")
+        for folder, card in shipped:
             metric = cards.headline_metric(card)
             st.metric(folder.name, f"{metric[1] * 100:.1f} %" if metric else "not evaluated",
                       help=f"{metric[0]} on the {metric[2]} split" if metric else None)
