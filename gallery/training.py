@@ -6,6 +6,7 @@ epoch with weights, optimizer state and learning-rate schedule restored. The bac
 by `finish`, only once the model and its card are written.
 """
 
+import json
 import os
 import shutil
 import time
@@ -56,23 +57,35 @@ def best_checkpoint(out, monitor):
                                            save_best_only=True, initial_value_threshold=best)
 
 
+def keep_history_rows(path, epochs):
+    """Drop history rows of epochs that the backup does not hold (they will be trained again)."""
+    if not path.exists():
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    header, rows = lines[:1], [line for line in lines[1:] if line.strip() and int(line.split(",")[0]) < epochs]
+    path.write_text("".join(header + rows))
+
+
 def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_weight=None, best_on=None):
     """`model.fit` with per-epoch checkpoints, history.csv and resume; returns the History.
 
     With `best_on` (a validation metric to maximise), the best epoch is also kept as `checkpoints/best.keras`.
     """
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
-    if (backup_dir(out) / "training_metadata.json").exists():
-        print(f"Resuming from the checkpoint in {out / 'checkpoints'}.")
+    metadata = backup_dir(out) / "training_metadata.json"
+    if metadata.exists():
+        done = json.loads(metadata.read_text())["epoch"]
+        print(f"Resuming after epoch {done} from the checkpoint in {out / 'checkpoints'}.")
+        keep_history_rows(out / "history.csv", done)
     else:
         (out / "history.csv").unlink(missing_ok=True)
     extra_callbacks = [best_checkpoint(out, best_on)] if best_on else []
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(backup_dir(out)), double_checkpoint=True, delete_checkpoint=False),
-        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "last.keras")),
+    callbacks = [  # the history row is written before the backup, so a kill in between repeats the epoch
         EpochTimer(),
-        *extra_callbacks,
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+        *extra_callbacks,
+        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "last.keras")),
+        keras.callbacks.BackupAndRestore(str(backup_dir(out)), double_checkpoint=True, delete_checkpoint=False),
     ]
     return model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation,
                      class_weight=class_weight, callbacks=callbacks, verbose=1 if os.isatty(1) else 2)

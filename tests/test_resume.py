@@ -52,3 +52,12 @@ def test_kill_9_mid_epoch_then_resume(cifar_slice, tmp_path):
     state = keras.saving.load_model(out / "checkpoints" / "last.keras")
     assert int(state.optimizer.iterations) == EPOCHS * (IMAGES // BATCH)  # optimizer state was restored
     assert (out / "model.keras").exists() and json.loads((out / "card.json").read_text())["training"]["epochs"] == EPOCHS
+
+
+def test_history_rows_beyond_the_backup_are_dropped(tmp_path):
+    from gallery.training import keep_history_rows
+
+    history = tmp_path / "history.csv"
+    history.write_text("epoch,loss\n0,2.0\n1,1.5\n2,1.2\n")  # epoch 2 logged, but killed before its backup
+    keep_history_rows(history, 2)
+    assert history.read_text() == "epoch,loss\n0,2.0\n1,1.5\n"
