@@ -33,3 +33,14 @@ def test_user_folder_with_synonyms_and_unknown_classes(tmp_path):
         data = load_split(tmp_path, "private_test")
     assert sorted(EMOTIONS[i] for i in data.y) == ["angry", "happy", "surprise"]
     assert data.x.shape == (3, 48, 48)
+
+
+def test_blurred_training_copy_is_flagged(fer_folder):
+    import cv2
+
+    from gallery.emotion.data import blur_mismatch
+
+    sharp = load_split(fer_folder, "public_test").x
+    blurred = np.stack([cv2.GaussianBlur(face, (0, 0), 3) for face in sharp])
+    assert blur_mismatch(sharp, sharp) is None
+    assert "blurrier" in blur_mismatch(blurred, sharp)

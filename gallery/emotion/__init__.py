@@ -1,1 +1,1 @@
-"""Facial emotion recognition: FER2013 loaders (models, training and app to follow)."""
+"""Facial emotion recognition: FER2013 loaders, a CNN on face crops, per-face predictions on photos."""

@@ -12,7 +12,7 @@ import numpy as np
 
 from gallery import cards, plots, training
 from gallery.classification.models import build_classifier
-from gallery.emotion.data import EMOTIONS, load_split
+from gallery.emotion.data import EMOTIONS, blur_mismatch, load_split
 from gallery.tasks import UserError
 
 FACE_SIZE = (48, 48)
@@ -48,6 +48,9 @@ def train(config, command=""):
     public = subset(load_split(config.data_dir, "public_test"), config.limit, config.seed)
     if not len(train_data):
         raise UserError(f"{config.data_dir} has no FER2013 Training faces.")
+    warning = blur_mismatch(train_data.x, public.x)
+    if warning:
+        print(f"WARNING: {warning}.")
     steps_per_epoch = int(np.ceil(len(train_data) / config.batch_size))
     model = build_classifier("resnet", EMOTIONS, FACE_SIZE, 1, width=config.width, dropout=config.dropout)
     model.compile(training.sgd(config.learning_rate, config.weight_decay, config.epochs, steps_per_epoch),
@@ -63,12 +66,12 @@ def train(config, command=""):
     if best.exists():
         model = keras.saving.load_model(best)
     training.save_model(model, out)
-    write_training_card(out, config, model, command, len(train_data), len(public))
+    write_training_card(out, config, model, command, len(train_data), len(public), warning)
     training.finish(out)
     return out
 
 
-def write_training_card(out, config, model, command, train_size, public_size):
+def write_training_card(out, config, model, command, train_size, public_size, data_warning=None):
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png")
     best_epoch = int(np.nanargmax(history["val_accuracy"])) + 1 if "val_accuracy" in history else None
@@ -76,7 +79,8 @@ def write_training_card(out, config, model, command, train_size, public_size):
     cards.update(
         out, name=out.name, task="emotion", title=f"{arch} for facial emotion (FER2013)",
         description=f"{arch} trained from scratch on FER2013 Training; the shipped weights are those of the "
-                    f"epoch with the best PublicTest accuracy (epoch {best_epoch}); reported on PrivateTest.",
+                    f"epoch with the best PublicTest accuracy (epoch {best_epoch}); reported on PrivateTest."
+                    + (f" Data warning: {data_warning}." if data_warning else ""),
         dataset="fer2013", architecture=arch, parameters=model.count_params(),
         input="face crop, any size, gray or RGB uint8 → 48×48 grayscale inside the model",
         classes=EMOTIONS, headline_metric="accuracy", file=cards.artifact_info(out),
