@@ -4,6 +4,7 @@
     python data/prepare.py mnist
     python data/prepare.py cifar10 --archive PATH.tar.gz # unpack a train/<class>/ + test/<class>/ JPEG archive
     python data/prepare.py fer2013 --archive PATH.tar.gz # the FER2013 image-folder release (Kaggle)
+    python data/prepare.py bbc --archive PATH.tar.gz     # BBC News Summary (Kaggle; the loader also reads the .tar.gz)
 
 Loaders find `data/cache/<dataset>` by themselves; `--data-dir` or `$GALLERY_DATA_DIR/<dataset>` override it.
 CIFAR-10 without an archive comes from tfds at training time (`tfds.load("cifar10")`).
@@ -39,28 +40,33 @@ def download_idx(dataset):
     return folder
 
 
-def unpack_image_folders(archive, dataset):
-    """Extract an archive holding `train/<class>/` and `test/<class>/` into the cache."""
+def unpack(archive, dataset):
+    """Extract an archive into the cache: `train/<class>/` + `test/<class>/` images, or BBC's text folders."""
     folder = CACHE / dataset
     folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive) as tar:
         tar.extractall(folder, filter="data")
-    if not (folder / "train").is_dir() or not (folder / "test").is_dir():
+    if dataset == "bbc":
+        if not any(folder.rglob("News Articles")):
+            raise SystemExit(f"{archive} has no 'News Articles' folder.")
+    elif not (folder / "train").is_dir() or not (folder / "test").is_dir():
         raise SystemExit(f"{archive} has no train/ and test/ folders at its top level.")
     return folder
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", choices=("fashion_mnist", "mnist", "cifar10", "fer2013"))
+    parser.add_argument("dataset", choices=("fashion_mnist", "mnist", "cifar10", "fer2013", "bbc"))
     parser.add_argument("--archive", help="local .tar.gz with train/<class>/ and test/<class>/ images")
     args = parser.parse_args()
     if args.archive:
-        folder = unpack_image_folders(args.archive, args.dataset)
+        folder = unpack(args.archive, args.dataset)
     elif args.dataset in IDX_URLS:
         folder = download_idx(args.dataset)
     elif args.dataset == "cifar10":
         raise SystemExit("CIFAR-10 is read from tfds when no --archive is given; nothing to prepare.")
+    elif args.dataset == "bbc":
+        raise SystemExit("BBC News Summary comes from Kaggle: download it, then pass --archive (or use --data-dir).")
     else:
         raise SystemExit("FER2013 needs a Kaggle account: download it, then pass --archive (or use --data-dir).")
     print(f"{args.dataset} ready in {folder}")

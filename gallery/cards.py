@@ -82,15 +82,22 @@ def headline_metric(card):
     return name, evaluation["metrics"][name], evaluation.get("split", "?")
 
 
+def format_metric(name, value):
+    """Fractions as percentages; ratios, losses and timings (names with ms/loss/tv/_vs_) as plain numbers."""
+    if any(part in name for part in ("ms_", "loss", "tv", "_vs_")):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{value * 100:.2f} %"
+
+
 def headline(card):
     """'accuracy 94.10 % (test)'-style summary of a card's main metric."""
     metric = headline_metric(card)
-    return f"{metric[0]} {metric[1] * 100:.2f} % ({metric[2]})" if metric else "not evaluated"
+    return f"{metric[0]} {format_metric(metric[0], metric[1])} ({metric[2]})" if metric else "not evaluated"
 
 
 def _table(rows):
     lines = ["| | |", "|---|---|"]
-    return "\n".join(lines + [f"| {key} | {value} |" for key, value in rows])
+    return "\n".join(lines + [f"| {key} | {value} |" for key, value in rows if value not in (None, "")])
 
 
 def render_markdown(card):
@@ -107,9 +114,16 @@ def render_markdown(card):
     ]), ""]
     if evaluation:
         metrics = evaluation.get("metrics", {})
-        parts += ["## Evaluation", "", f"Split: **{evaluation.get('split')}** ({evaluation.get('examples')} images), "
+        parts += ["## Evaluation", "", f"Split: **{evaluation.get('split')}** ({evaluation.get('examples')} examples), "
                   f"measured {evaluation.get('date')} with:", "", f"    {evaluation.get('command')}", "",
-                  _table([(key, f"{value * 100:.2f} %") for key, value in metrics.items()]), ""]
+                  _table([(key, format_metric(key, value)) for key, value in metrics.items()]), ""]
+        baselines = evaluation.get("baselines")
+        if baselines:
+            parts += ["Baselines on the same documents, same run:", "", "| method | " + " | ".join(metrics) + " |",
+                      "|---|" + "---|" * len(metrics)]
+            parts += [f"| {name} | " + " | ".join(format_metric(key, row[key]) for key in metrics) + " |"
+                      for name, row in baselines.items()]
+            parts += [""]
         per_class = evaluation.get("per_class")
         if per_class:
             parts += ["| class | precision | recall | support |", "|---|---|---|---|"]

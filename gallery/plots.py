@@ -18,18 +18,19 @@ def read_history(path):
     return {key: values for key, values in columns.items() if not np.isnan(values).all()}
 
 
-def training_curves(history, path):
-    """Loss and accuracy per epoch, train vs validation, saved as PNG."""
-    figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+def training_curves(history, path, metrics=("loss", "accuracy")):
+    """Two metrics (loss and accuracy by default) per epoch, train vs validation, saved as PNG."""
+    figure, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6))
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
-    for axis, metric in zip(axes, ("loss", "accuracy")):
+    for axis, metric in zip(np.atleast_1d(axes), metrics):
         for prefix, label in (("", "train (augmented)"), ("val_", "validation")):
             if prefix + metric in history:
                 axis.plot(epochs, history[prefix + metric], marker=".", label=label)
         axis.set_xlabel("epoch")
         axis.set_title(metric)
         axis.grid(alpha=0.3)
-        axis.legend()
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

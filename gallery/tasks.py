@@ -4,13 +4,14 @@ import dataclasses
 import importlib
 
 from gallery.preprocessing.images import ImageError
+from gallery.preprocessing.text import TextError
 
 
 class UserError(Exception):
     """A problem the user can fix; shown as a one-line message, never a traceback."""
 
 
-USER_ERRORS = (UserError, ImageError, FileNotFoundError)
+USER_ERRORS = (UserError, ImageError, TextError, FileNotFoundError)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,5 +31,5 @@ TASKS = {task.name: task for task in (
          "LeNet-5 and a ResNet-9-style CNN on Fashion-MNIST and CIFAR-10, or your own folders.", True),
     Task("emotion", "Facial emotion recognition", "Faces found in a photo, each with one of 7 emotions.", True),
     Task("style", "Neural style transfer", "Paint a photo in the style of a painting.", False),
-    Task("summarization", "Text summarisation", "Headlines and summaries of English and Russian news.", False),
+    Task("summarization", "Text summarisation", "Headlines and summaries of English and Russian news.", True),
 )}

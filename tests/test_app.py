@@ -32,7 +32,7 @@ def test_home_has_a_card_per_family(tiny_model):
     assert [header.value for header in app.subheader] == [
         "Image classification", "Facial emotion recognition", "Neural style transfer", "Text summarisation"]
     assert tiny_model.name in [metric.label for metric in app.metric]
-    assert sum("Coming soon" in info.value for info in app.info) == 2  # style transfer, summarisation
+    assert sum("Coming soon" in info.value for info in app.info) == 1  # style transfer
 
 
 def test_example_image_gets_top5_and_heatmap(page):
@@ -63,3 +63,23 @@ def test_animated_gif_and_cmyk_are_explained(page):
     Image.new("CMYK", (64, 64), (0, 200, 200, 0)).save(buffer, "JPEG")
     upload(page, "print.jpg", buffer.getvalue())
     assert any("CMYK" in caption.value for caption in page.caption) and not page.error
+
+
+def test_summarisation_page_highlights_sources_and_scores_rouge(tiny_summarizers):
+    app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
+    assert not app.exception
+    assert app.success[0].value  # the neural headline of the first example
+    assert [metric.label for metric in app.metric] == ["ROUGE-1", "ROUGE-2", "ROUGE-L"]  # reference: its title
+    app.radio(key="sum_kind").set_value("summary").run()
+    app.radio(key="sum_method").set_value("textrank").run()
+    assert not app.exception and "<mark>" in app.get("html")[0].proto.body
+    app.selectbox(key="sum_example").set_value(sorted(app.selectbox(key="sum_example").options)[-1]).run()
+    app.radio(key="sum_method").set_value("neural").run()
+    assert "No neural summary model for 'ru'" in app.warning[0].value  # Russian: use TextRank or Lead
+
+
+def test_summarisation_page_rejects_binary_uploads(tiny_summarizers):
+    app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
+    app.radio(key="sum_source").set_value("Upload").run()
+    app.file_uploader(key="sum_upload").set_value(("data.txt", bytes(range(256)) * 8, "text/plain")).run()
+    assert not app.exception and "binary" in app.error[0].value

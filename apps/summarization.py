@@ -1,0 +1,81 @@
+"""Summarisation page: a headline or an extractive summary of English or Russian text, with its sources."""
+
+import html
+from pathlib import Path
+
+import streamlit as st
+from common import EXAMPLES, show_unexpected
+
+from gallery.preprocessing.text import TextError, decode_text
+from gallery.summarization.predict import summarize
+from gallery.summarization.rouge import rouge
+from gallery.tasks import USER_ERRORS
+
+METHODS = {"neural": "Neural model", "lead": "Lead (first sentences / words)", "textrank": "TextRank"}
+
+
+@st.cache_data(max_entries=32, show_spinner="Summarising…")
+def cached_summary(text, kind, method):
+    return summarize(text, kind, method)
+
+
+def text_input():
+    """(text, reference or "") from an example, pasted text or an uploaded .txt; None while empty."""
+    source = st.radio("Text source", ["Example", "Paste", "Upload"], horizontal=True, key="sum_source")
+    if source == "Example":
+        examples = sorted((EXAMPLES / "summarization").glob("*.txt"))
+        choice = st.selectbox("Example", examples, format_func=lambda p: Path(p).stem.replace("_", " "),
+                              key="sum_example")
+        title, _, body = choice.read_text(encoding="utf-8").partition("\n")
+        return body.strip(), title.strip()
+    if source == "Paste":
+        text = st.text_area("Article text", height=220, key="sum_text")
+        return (text, "") if text.strip() else None
+    upload = st.file_uploader("Upload a UTF-8 .txt file", type=["txt"], key="sum_upload")
+    if upload is None:
+        return None
+    try:
+        return decode_text(upload.getvalue()), ""
+    except TextError as error:
+        st.error(f"This file cannot be used: {error}")
+        st.stop()
+
+
+def highlighted(sentences, chosen):
+    """The source as HTML, the sentences the result drew on marked."""
+    marked = set(chosen)
+    return " ".join(f"<mark>{html.escape(s)}</mark>" if i in marked else html.escape(s)
+                    for i, s in enumerate(sentences))
+
+
+st.title("Text summarisation")
+picked = text_input()
+if picked is None:
+    st.info("Choose an example, paste an article or upload a .txt file (English or Russian).")
+    st.stop()
+text, reference = picked
+left, right = st.columns(2)
+kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_kind")
+method = right.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="sum_method")
+reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",
+                          key=f"sum_reference_{kind}")
+try:
+    result = cached_summary(text, kind, method)
+except USER_ERRORS as error:
+    st.warning(str(error))
+    st.stop()
+except Exception as error:  # the app must never show a raw traceback
+    show_unexpected(error)
+    st.stop()
+
+st.subheader("Headline" if kind == "headline" else "Summary")
+st.success(result["text"])
+language = {"en": "English", "ru": "Russian"}.get(result["language"], result["language"])
+st.caption(f"{METHODS[method]}; detected language: {language}; {len(result['sentences'])} sentences in the source.")
+if reference.strip():
+    scores = rouge(result["text"], reference, result["language"])
+    columns = st.columns(3)
+    for column, (name, value) in zip(columns, scores.items()):
+        column.metric(name.upper().replace("ROUGE", "ROUGE-"), f"{value:.1f}")
+st.subheader("Source, with the sentences it drew on highlighted")
+st.html(f"<div style='line-height:1.6'>{highlighted(result['sentences'], result['chosen'])}</div>")

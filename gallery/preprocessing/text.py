@@ -1,0 +1,111 @@
+"""Prepare user text for summarisation, the same way in Python and inside the SavedModel graph.
+
+Cleaning and sentence splitting are lists of regular expressions written in the syntax that both
+Python's `re` and TensorFlow's RE2 accept, applied in order by `clean_text`/`split_sentences`
+here and by their graph twins in `gallery.summarization.export` (a parity test checks that both
+give the same sentences). Rules: HTML tags dropped, common entities unescaped, whitespace
+collapsed; a sentence ends at . ! ? … (plus closing quotes/brackets) followed by a space, or at a
+line break, except after an abbreviation such as "Mr." or "т.е." or an initial.
+"""
+
+import re
+import unicodedata
+
+MAX_CHARS = 200_000  # about 30,000 words, far longer than any article
+SEPARATOR = "\x1e"  # ASCII record separator: marks sentence ends between the two passes
+KEEP = "\x1f"  # stands for a dot that must not end a sentence
+
+ENTITIES = (("&nbsp;", " "), ("&mdash;", "—"), ("&ndash;", "–"), ("&laquo;", "«"), ("&raquo;", "»"),
+            ("&quot;", '"'), ("&#39;", "'"), ("&apos;", "'"), ("&hellip;", "…"), ("&lt;", "<"), ("&gt;", ">"),
+            ("&amp;", "&"))
+ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no",
+                 "gen", "gov", "sen", "rep", "rev", "lt", "col", "sgt", "capt", "jan", "feb", "aug", "sept", "oct",
+                 "nov", "dec", "т", "е", "д", "г", "гг", "им", "руб", "тыс", "млн", "млрд", "ул", "см", "стр", "др")
+# Character classes spelled out, because `\w` and `\s` differ between Python (Unicode) and RE2 (ASCII).
+LETTER = r"A-Za-z\x{c0}-\x{24f}\x{370}-\x{3ff}\x{400}-\x{4ff}"
+SPACES = r"\t\f\v\r\x{a0}\x{2000}-\x{200a}\x{202f}\x{205f}\x{3000}"
+_ABBREVIATION = (r"(?i)(^|[^0-9_" + LETTER + r"])(" + "|".join(ABBREVIATIONS) + r"|[" + LETTER + r"])\.([ \n])")
+
+CLEANING_RULES = (
+    (r"(?i)<br *\/?>|<\/(p|div|li|h[1-6])>", "\n"),
+    (r"<[^>]*>", " "),
+    *((entity, char) for entity, char in ENTITIES),
+    (r"[\x{2028}\x{2029}]", "\n"),
+    (r"[" + SPACES + r"]", " "),
+    (r"[\x00-\x08\x0e-\x1f\x7f]", ""),
+    (r" +", " "),
+    (r" ?\n ?", "\n"),
+    (r"\n\n+", "\n\n"),
+    (r"^[ \n]+|[ \n]+$", ""),
+)
+SENTENCE_RULES = (
+    (_ABBREVIATION, "\\1\\2" + KEEP + "\\3"),
+    (_ABBREVIATION, "\\1\\2" + KEEP + "\\3"),  # twice: matches do not overlap ("Mr. J. Smith")
+    (r"([.!?\x{2026}]+[\"'\x{bb}\x{201d}\x{2019})\]]*) +", "\\1" + SEPARATOR),
+    (r" *\n[ \n]*", SEPARATOR),
+    (KEEP, "."),
+)
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+class TextError(ValueError):
+    """An input that is not usable text; the message is meant for the user."""
+
+
+def python_pattern(pattern):
+    """An RE2 pattern in Python `re` syntax (`\\x{hex}` → `\\uhhhh`)."""
+    return re.sub(r"\\x\{([0-9a-f]+)\}", lambda m: "\\u" + m.group(1).rjust(4, "0"), pattern)
+
+
+def _apply(rules, text):
+    for pattern, replacement in rules:
+        text = re.sub(python_pattern(pattern), replacement, text)
+    return text
+
+
+def decode_text(data):
+    """Uploaded bytes → str; raises TextError for empty, binary, non-UTF-8 or oversized input."""
+    if not data:
+        raise TextError("The text is empty.")
+    if b"\x00" in data[:65536] or len(_BINARY_CONTROL.findall(data[:65536].decode("latin-1"))) > 8:
+        raise TextError("This looks like a binary file, not text. Please upload a plain .txt file.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return checked_text(text)
+
+
+def checked_text(text):
+    """`text`, or a TextError that says why it cannot be summarised."""
+    if len(text) > MAX_CHARS:
+        raise TextError(f"The text has {len(text):,} characters; the limit is {MAX_CHARS:,}. "
+                        "Please summarise a shorter part.")
+    if _BINARY_CONTROL.search(text) or "\x00" in text:
+        raise TextError("The text contains control characters; it looks like a binary file.")
+    if not words(text):
+        raise TextError("The text is empty: there are no words to summarise.")
+    return text
+
+
+def clean_text(text):
+    """Unicode NFC, HTML tags and entities removed, whitespace collapsed (paragraph breaks kept)."""
+    return _apply(CLEANING_RULES, unicodedata.normalize("NFC", text))
+
+
+def split_sentences(text):
+    """The sentences of cleaned `text`, in order."""
+    return [s.strip(" ") for s in _apply(SENTENCE_RULES, text).split(SEPARATOR) if s.strip(" ")]
+
+
+def words(text):
+    """Lower-cased words (Unicode letters and digits, keeping inner hyphens and apostrophes)."""
+    return _WORD.findall(text.lower())
+
+
+def language_of(text):
+    """"ru" when Cyrillic letters outnumber Latin ones, else "en"."""
+    cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "ru" if cyrillic > latin else "en"

@@ -1,0 +1,1 @@
+"""Text summarisation and headline generation, English and Russian."""

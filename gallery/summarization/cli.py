@@ -1,0 +1,90 @@
+"""Command-line actions of the summarisation family."""
+
+import dataclasses
+import sys
+
+from gallery.summarization.config import KINDS, SummarizationConfig
+
+DATASETS = ("bbc", "ria", "gazeta", "cnn_dailymail", "xsum")
+METHODS = ("neural", "lead", "textrank")
+
+
+def add_arguments(action, parser):
+    defaults = SummarizationConfig()
+    if action in ("train", "evaluate", "bench"):
+        parser.add_argument("--dataset", choices=DATASETS, default=defaults.dataset)
+        parser.add_argument("--data-dir", help="local copy: BBC folder or .tar.gz, RIA/Gazeta .jsonl file or folder")
+        parser.add_argument("--limit", type=int, help="use at most this many documents per split")
+    if action in ("train", "evaluate", "predict", "bench"):
+        parser.add_argument("--kind", "--mode", dest="kind", choices=KINDS, default=defaults.kind,
+                            help="summary (extractive) or headline")
+    if action == "train":
+        parser.add_argument("--out", help="output folder (default models/summarization/DATASET_KIND)")
+        for field in ("vocab_size", "dim", "epochs", "batch_size", "seed"):
+            parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
+        for field in ("learning_rate", "weight_decay"):
+            parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
+        parser.add_argument("--no-evaluate", action="store_true", help="skip the test-split evaluation at the end")
+    if action in ("evaluate", "export", "bench"):
+        parser.add_argument("--model", help="model folder (default: the shipped model of --kind)")
+    if action == "evaluate":
+        parser.add_argument("--split", default="test", choices=("test", "validation", "train"))
+    if action == "predict":
+        parser.add_argument("file", help="a UTF-8 text file, or - for standard input")
+        parser.add_argument("--method", choices=METHODS, default="neural")
+        parser.add_argument("--model", help="model folder (default: the shipped model for the text's language)")
+    if action == "export":
+        parser.add_argument("--out", required=True, help="folder for the SavedModel")
+
+
+def train(args, command):
+    from gallery.summarization.train import train as run_training
+
+    fields = {field.name for field in dataclasses.fields(SummarizationConfig)}
+    config = SummarizationConfig(**{key: value for key, value in vars(args).items() if key in fields})
+    out = run_training(config, command)
+    result = {"model": str(out)}
+    if not args.no_evaluate:
+        from gallery.summarization.evaluate import evaluate_model
+
+        result["evaluation"] = evaluate_model(
+            out, config.dataset, config.data_dir, "test", kind=config.kind, limit=config.limit,
+            command=f"python -m gallery evaluate summarization --kind {config.kind} --model {out} "
+                    f"--dataset {config.dataset}" + (f" --data-dir {config.data_dir}" if config.data_dir else "")
+                    + (f" --limit {config.limit}" if config.limit else ""))
+    return result
+
+
+def evaluate(args, command):
+    from gallery.summarization.evaluate import evaluate_model, print_report
+
+    result = evaluate_model(args.model, args.dataset, args.data_dir, args.split, args.kind, args.limit, command)
+    if not args.json:
+        print_report(result)
+    return result
+
+
+def predict(args, command):
+    from gallery.preprocessing.text import decode_text
+    from gallery.summarization.predict import summarize
+
+    data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+    result = summarize(decode_text(data), args.kind, args.method, args.model)
+    if not args.json:
+        print(result["text"])
+    return result
+
+
+def export(args, command):
+    from gallery.summarization.export import export_saved_model
+
+    out = export_saved_model(args.model, args.out)
+    if not args.json:
+        print(f"SavedModel written to {out} (serving_default: text tf.string[N] → text tf.string[N]).")
+    return {"model": args.model, "saved_model": str(out)}
+
+
+def bench(args, command):
+    from gallery.summarization.bench import run_benchmarks
+
+    return run_benchmarks(args.dataset, args.data_dir, args.kind, args.model, args.limit or 50, not args.json)

@@ -1,0 +1,26 @@
+"""Training configuration of the summarisation family (no Keras import, so the CLI starts fast)."""
+
+import dataclasses
+from pathlib import Path
+
+KINDS = ("summary", "headline")
+METHODS = {"summary": ("neural", "lead", "textrank"), "headline": ("neural", "lead", "textrank")}
+
+
+@dataclasses.dataclass
+class SummarizationConfig:
+    dataset: str = "bbc"
+    data_dir: str = None
+    kind: str = "summary"
+    out: str = None
+    vocab_size: int = 8000
+    dim: int = 128
+    epochs: int = 12
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    seed: int = 0
+    limit: int = None
+
+    def out_dir(self):
+        return Path(self.out or f"models/summarization/{self.dataset}_{self.kind}")

@@ -1,0 +1,83 @@
+"""Export a summarisation model as a TensorFlow SavedModel that takes raw text and returns text.
+
+`serving_default`: `text` tf.string[N] → `summary` (or `headline`) tf.string[N]. Inside the graph:
+the cleaning and sentence rules of `gallery.preprocessing.text` (the same regular expressions,
+run by TensorFlow's RE2), the sentencepiece tokenizer (`tensorflow_text`, same model file) and,
+for headlines, the same `keras.ops` beam search as the Python path. Needs the TensorFlow backend.
+"""
+
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from gallery.preprocessing.text import CLEANING_RULES, SENTENCE_RULES, SEPARATOR
+from gallery.summarization import abstractive, extractive
+from gallery.summarization.baselines import SUMMARY_PERCENT
+from gallery.summarization.predict import load_model
+from gallery.summarization.tokenizer import EOS, PAD, TOKENIZER_FILE
+
+
+def _apply(rules, text):
+    for pattern, replacement in rules:
+        text = tf.strings.regex_replace(text, pattern, replacement)
+    return text
+
+
+def clean_text_tf(text):
+    """Graph twin of `gallery.preprocessing.text.clean_text`."""
+    return _apply(CLEANING_RULES, tf_text.normalize_utf8(text, "NFC"))
+
+
+def split_sentences_tf(text):
+    """Graph twin of `split_sentences`: the sentences of one cleaned text, a 1-D string tensor."""
+    pieces = tf.strings.split(_apply(SENTENCE_RULES, text), SEPARATOR)
+    pieces = tf.strings.regex_replace(pieces, "^ +| +$", "")
+    return tf.boolean_mask(pieces, tf.strings.length(pieces) > 0)
+
+
+def summary_tf(model, tokenizer, text):
+    sentences = split_sentences_tf(clean_text_tf(text))
+    count = tf.size(sentences)
+    kept = sentences[:extractive.MAX_SENTENCES]
+    ids = tokenizer.tokenize(kept)[:, :extractive.MAX_WORDS].to_tensor(
+        shape=[extractive.MAX_SENTENCES, extractive.MAX_WORDS])
+    logits = model(tf.cast(ids, tf.int32)[None], training=False)[0][:tf.size(kept)]
+    scores = tf.concat([logits, tf.fill([count - tf.size(kept)], float("-inf"))], axis=0)
+    k = tf.maximum(1, (SUMMARY_PERCENT * count + 99) // 100)
+    chosen = tf.sort(tf.math.top_k(scores, k=tf.minimum(k, count)).indices)
+    return tf.strings.reduce_join(tf.gather(sentences, chosen), separator=" ")
+
+
+def headline_tf(model, tokenizer, text):
+    source = tokenizer.tokenize(clean_text_tf(text)[None])[:, :abstractive.MAX_SOURCE].to_tensor(
+        shape=[1, abstractive.MAX_SOURCE])
+    ids = abstractive.generate(model.get_layer("copy_transformer"), tf.cast(source, tf.int32))[0]
+    stops = tf.cumsum(tf.cast((ids == EOS) | (ids == PAD), tf.int32))
+    return tokenizer.detokenize(tf.boolean_mask(ids, stops == 0)[None])[0]
+
+
+def export_saved_model(model_dir, out):
+    """Write the SavedModel to `out`; returns its path."""
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError("Export needs KERAS_BACKEND=tensorflow.")
+    from gallery.summarization.predict import default_model
+
+    model_dir = Path(model_dir) if model_dir else default_model("summary", "en")
+    model, _, card = load_model(str(model_dir))
+    tokenizer = tf_text.SentencepieceTokenizer(model=(model_dir / TOKENIZER_FILE).read_bytes())
+    kind = card.get("kind", "summary")
+    one = summary_tf if kind == "summary" else headline_tf
+    output_name = "summary" if kind == "summary" else "headline"
+
+    def serve(text):
+        results = tf.map_fn(lambda t: one(model, tokenizer, t), text, fn_output_signature=tf.string)
+        return {output_name: results}
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.track(tokenizer)
+    archive.add_endpoint("serving_default", serve, input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    archive.write_out(str(out), verbose=False)
+    return Path(out)

@@ -1,0 +1,108 @@
+"""Summaries and headlines of raw text: one path for the CLI, the app and evaluation.
+
+`summarize` cleans and splits the text (`gallery.preprocessing.text`), then picks sentences
+(summary) or writes a headline with the chosen method, and says which source sentences the
+result drew on: the chosen ones for extractive summaries, those sharing most words with a headline.
+"""
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from gallery import cards
+from gallery.preprocessing.text import (
+    checked_text,
+    clean_text,
+    language_of,
+    split_sentences,
+    words,
+)
+from gallery.summarization import abstractive, baselines, extractive
+from gallery.summarization.tokenizer import (
+    TOKENIZER_FILE,
+    decode,
+    encode,
+    load_tokenizer,
+)
+from gallery.tasks import UserError
+
+DEFAULT_MODELS = {("summary", "en"): "summarization/bbc_summary",  # under the models folder
+                  ("headline", "en"): "summarization/bbc_headline",
+                  ("headline", "ru"): "summarization/ria_headline"}
+
+
+def default_model(kind, language):
+    """The shipped model folder for `kind` and `language`; a UserError when there is none."""
+    relative = DEFAULT_MODELS.get((kind, language))
+    folder = cards.models_root() / relative if relative else None
+    if folder is None or not (folder / "model.keras").exists():
+        raise UserError(f"No neural {kind} model for {language!r} text is shipped; use --method textrank or lead, "
+                        f"or train one (python -m gallery train summarization --kind {kind} ...).")
+    return folder
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(model_dir):
+    """(Keras model, sentencepiece tokenizer, card) of a model folder."""
+    import keras
+
+    folder = Path(model_dir)
+    if not (folder / "model.keras").exists():
+        raise UserError(f"{folder} has no model.keras.")
+    model = keras.saving.load_model(folder / "model.keras")
+    return model, load_tokenizer(str(folder / TOKENIZER_FILE)), cards.load_card(folder)
+
+
+def headline_ids(model, tokenizer, text):
+    """Beam-search output ids for one cleaned article."""
+    source = encode(tokenizer, [text], abstractive.MAX_SOURCE)
+    return np.asarray(abstractive.generate(model.get_layer("copy_transformer"), source))[0]
+
+
+def supporting_sentences(sentences, headline, language, limit=2):
+    """Indices of the sentences sharing the most (stemmed) words with a headline, in document order."""
+    from gallery.summarization.rouge import UnicodeTokenizer
+
+    tokenizer = UnicodeTokenizer(language)
+    target = set(tokenizer.tokenize(headline))
+    overlap = [len(target & set(tokenizer.tokenize(s))) for s in sentences]
+    return sorted(i for i in baselines.top_k(overlap, limit) if overlap[i] > 0)
+
+
+def choose(sentences, text, kind, method, language, model_dir):
+    """(result text, chosen sentence indices) for one document."""
+    if kind == "summary":
+        k = baselines.summary_length(len(sentences))
+        if method == "lead":
+            chosen = baselines.lead(sentences, k)
+        elif method == "textrank":
+            chosen = baselines.textrank(sentences, k, language)
+        else:
+            model, tokenizer, _ = load_model(str(model_dir or default_model(kind, language)))
+            chosen = baselines.top_k(extractive.sentence_scores(model, tokenizer, sentences), k)
+        return " ".join(sentences[i] for i in chosen), chosen
+    if method == "lead":
+        headline = baselines.first_words(text)
+    elif method == "textrank":
+        headline = baselines.first_words(sentences[baselines.textrank(sentences, 1, language)[0]])
+    else:
+        model, tokenizer, _ = load_model(str(model_dir or default_model(kind, language)))
+        headline = decode(tokenizer, headline_ids(model, tokenizer, text))
+    return headline, supporting_sentences(sentences, headline, language)
+
+
+def summarize(text, kind="summary", method="neural", model_dir=None, language=None):
+    """Summary or headline of raw `text` with the sentences it drew on; raises TextError/UserError."""
+    if kind not in ("summary", "headline"):
+        raise UserError(f"Unknown mode {kind!r}; choose summary or headline.")
+    if method not in ("neural", "lead", "textrank"):
+        raise UserError(f"Unknown method {method!r}; choose neural, lead or textrank.")
+    cleaned = clean_text(checked_text(text))
+    sentences = split_sentences(cleaned)
+    if not words(cleaned) or not sentences:
+        raise UserError("The text has no sentences to summarise.")
+    language = language or language_of(cleaned)
+    result, chosen = choose(sentences, cleaned, kind, method, language, model_dir)
+    return {"kind": kind, "method": method, "language": language, "text": result,
+            "sentences": sentences, "chosen": chosen}

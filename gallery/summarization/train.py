@@ -1,0 +1,129 @@
+"""Train the sentence scorer (`--kind summary`) or the headline generator (`--kind headline`).
+
+Both start by training a sentencepiece tokenizer on the training split (written next to the
+model), then fit with AdamW, warm-up + cosine decay, per-epoch checkpoints and resume
+(`gallery.training.fit_resumable`); the validation split is monitored every epoch.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+
+from gallery import cards, plots, training
+from gallery.preprocessing.text import split_sentences
+from gallery.summarization import abstractive, extractive
+from gallery.summarization.data import load_documents
+from gallery.summarization.tokenizer import (
+    TOKENIZER_FILE,
+    encode,
+    load_tokenizer,
+    train_tokenizer,
+)
+from gallery.tasks import UserError
+
+
+@keras.saving.register_keras_serializable("gallery")
+def masked_binary_crossentropy(y_true, y_pred):
+    """Binary cross-entropy on logits over real sentences (label −1 marks padding)."""
+    mask = keras.ops.cast(keras.ops.greater_equal(y_true, 0.0), "float32")
+    loss = keras.losses.binary_crossentropy(keras.ops.maximum(y_true, 0.0)[..., None], y_pred[..., None],
+                                            from_logits=True)
+    return keras.ops.sum(loss * mask, axis=-1) / keras.ops.maximum(keras.ops.sum(mask, axis=-1), 1.0)
+
+
+@keras.saving.register_keras_serializable("gallery")
+def masked_accuracy(y_true, y_pred):
+    """Share of real sentences whose logit sign matches the label."""
+    mask = keras.ops.cast(keras.ops.greater_equal(y_true, 0.0), "float32")
+    right = keras.ops.cast(keras.ops.equal(keras.ops.cast(keras.ops.greater(y_pred, 0.0), "float32"), y_true),
+                           "float32")
+    return keras.ops.sum(right * mask) / keras.ops.maximum(keras.ops.sum(mask), 1.0)
+
+
+def scorer_arrays(documents, tokenizer):
+    """(ids (N, S, W), labels (N, S) with −1 for padding) of the sentence scorer."""
+    ids, labels = [], []
+    for document in documents:
+        sentences = split_sentences(document.text)
+        ids.append(extractive.document_ids(tokenizer, sentences))
+        row = extractive.sentence_labels(sentences, document.summary)
+        row[min(len(sentences), extractive.MAX_SENTENCES):] = -1.0
+        labels.append(row)
+    return np.stack(ids), np.stack(labels)
+
+
+def headline_arrays(documents, tokenizer):
+    """([source ids, decoder inputs], target ids) of the headline generator."""
+    source = encode(tokenizer, [d.text for d in documents], abstractive.MAX_SOURCE)
+    target = abstractive.with_end(encode(tokenizer, [d.title for d in documents], abstractive.MAX_TARGET))
+    return [source, abstractive.teacher_forcing(target)], target
+
+
+def tokenizer_texts(documents):
+    return [s for d in documents for s in split_sentences(d.text)] + [d.title for d in documents if d.title]
+
+
+def compiled_model(config, vocab_size, steps_per_epoch):
+    schedule = training.learning_rate_schedule(config.learning_rate, config.epochs, steps_per_epoch)
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+    if config.kind == "summary":
+        model = extractive.build_scorer(vocab_size, config.dim)
+        model.compile(optimizer, masked_binary_crossentropy,
+                      metrics=[keras.metrics.MeanMetricWrapper(masked_accuracy, name="accuracy")])
+    else:
+        model = abstractive.build_headline_model(vocab_size, dim=config.dim)
+        model.compile(optimizer, keras.losses.SparseCategoricalCrossentropy(ignore_class=0),
+                      metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    return model
+
+
+def train(config, command=""):
+    """Train per `config`; returns the output folder (model.keras, tokenizer.model, card)."""
+    keras.utils.set_random_seed(config.seed)
+    out = config.out_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    train_docs = load_documents(config.dataset, config.data_dir, "train", config.limit)
+    val_docs = load_documents(config.dataset, config.data_dir, "validation", config.limit)
+    if config.kind == "headline" and not any(d.title for d in train_docs):
+        raise UserError(f"{config.dataset} has no titles to learn headlines from.")
+    tokenizer_path = out / TOKENIZER_FILE
+    if not tokenizer_path.exists():  # a resumed run keeps its tokenizer
+        train_tokenizer(tokenizer_texts(train_docs), tokenizer_path, config.vocab_size)
+    tokenizer = load_tokenizer(str(tokenizer_path))
+    arrays = scorer_arrays if config.kind == "summary" else headline_arrays
+    x, y = arrays(train_docs, tokenizer)
+    validation = arrays(val_docs, tokenizer)
+    model = compiled_model(config, tokenizer.vocab_size(), int(np.ceil(len(y) / config.batch_size)))
+    print(f"{model.count_params():,} parameters; {len(train_docs)} training / {len(val_docs)} validation documents.")
+    training.fit_resumable(model, x, y, out, config.epochs, config.batch_size, validation=validation)
+    training.save_model(model, out)
+    write_training_card(out, config, model, command, len(train_docs), len(val_docs))
+    training.finish(out)
+    return out
+
+
+def write_training_card(out, config, model, command, train_size, val_size):
+    history = plots.read_history(out / "history.csv")
+    plots.training_curves(history, out / "training_curves.png")
+    what = ("SummaRuNNer-style sentence scorer" if config.kind == "summary"
+            else "Transformer encoder–decoder with copy mechanism")
+    caveat = (f" Only {train_size} training documents: this model shows that the path trains and runs end to end, "
+              "it is not a useful summariser; a real one needs tens of thousands of article/headline pairs "
+              "(Gazeta: 60k, the full RIA corpus: 1M)." if train_size < 1000 else "")
+    cards.update(
+        out, name=out.name, task="summarization", kind=config.kind, title=f"{what} ({config.dataset})",
+        description=f"{what}, trained from scratch on the {config.dataset} training split "
+                    f"({'extractive summaries' if config.kind == 'summary' else 'headlines'}).{caveat}",
+        dataset=config.dataset, architecture=what, parameters=model.count_params(),
+        input="raw text (tokenised by the tokenizer.model beside the model)",
+        file=cards.artifact_info(out), tokenizer=cards.artifact_info(out, "tokenizer.model"),
+        training={
+            "command": command, "epochs": config.epochs, "train_documents": train_size,
+            "validation_documents": val_size,
+            "wall_time_s": round(float(history.get("epoch_time_s", np.zeros(1)).sum()), 1),
+            "final_train_loss": round(float(history["loss"][-1]), 4) if "loss" in history else None,
+            "date": cards.now(), **cards.environment(), "curves": "training_curves.png",
+            "config": dataclasses.asdict(config),
+        },
+    )

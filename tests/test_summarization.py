@@ -1,0 +1,124 @@
+"""Summarisation: loaders, Unicode ROUGE, baselines, tiny neural models, CLI and SavedModel parity."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, run_cli
+from rouge_score import rouge_scorer
+
+from gallery.summarization import baselines
+from gallery.summarization.data import load_documents
+from gallery.summarization.predict import summarize
+from gallery.summarization.rouge import rouge
+from gallery.tasks import UserError
+
+ENGLISH = (ROOT / "apps" / "examples" / "summarization" / "english_city_bikes.txt").read_text(encoding="utf-8")
+RUSSIAN = (ROOT / "apps" / "examples" / "summarization" / "russian_river_bridge.txt").read_text(encoding="utf-8")
+
+
+def test_bbc_split_is_fixed_and_complete(shared_data):
+    archive = shared_data / "bbc_news_summary.tar.gz"
+    sizes = {split: len(load_documents("bbc", archive, split)) for split in ("train", "validation", "test")}
+    assert sizes == {"train": 1781, "validation": 223, "test": 221}
+    first = load_documents("bbc", archive, "test", limit=1)[0]
+    assert first.id == "business/010" and first.title == "Bank holiday boosts retail sales" or first.title
+    assert first.summary and first.text and first.language == "en" and first.title not in first.text[:40]
+
+
+def test_ria_jsonl_is_cleaned_and_split(shared_data):
+    documents = {s: load_documents("ria", shared_data / "ria_20.jsonl", s) for s in ("train", "validation", "test")}
+    assert [len(d) for d in documents.values()] == [16, 2, 2]
+    document = documents["test"][0]
+    assert document.language == "ru" and "<p>" not in document.text and "&nbsp;" not in document.text
+    assert document.title and "риа новости" in document.text
+
+
+def test_gazeta_folder_of_jsonl_files(tmp_path):
+    row = {"text": "Первое предложение. Второе предложение.", "summary": "Первое предложение.", "title": "Заголовок"}
+    for name in ("train.jsonl", "val.jsonl", "test.jsonl"):
+        (tmp_path / name).write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    [document] = load_documents("gazeta", tmp_path, "validation")
+    assert (document.summary, document.title, document.language) == ("Первое предложение.", "Заголовок", "ru")
+    with pytest.raises(UserError, match="Unknown dataset"):
+        load_documents("nope", tmp_path)
+
+
+def test_unicode_rouge_scores_cyrillic_that_the_default_tokenizer_drops():
+    prediction, reference = "в канаде вытекли 60 тысяч литров нефти", "в канаде из нефтепровода вытекла нефть"
+    default = rouge_scorer.RougeScorer(["rouge1"]).score(reference, prediction)["rouge1"].fmeasure
+    ours = rouge(prediction, reference, "ru")
+    assert default == 0.0
+    assert ours["rouge1"] > 40  # в, канаде, and нефти/нефть share a Snowball stem
+    assert rouge("The cats running", "the cat runs", "en")["rouge1"] == pytest.approx(100.0)  # stemmed
+
+
+def test_baselines_pick_in_document_order():
+    sentences = ["Cats purr.", "Dogs bark at cats and dogs.", "Dogs and cats play.", "Rain falls."]
+    assert baselines.lead(sentences, 2) == [0, 1]
+    assert baselines.summary_length(15) == 6 and baselines.summary_length(1) == 1
+    assert baselines.textrank(sentences, 2) == [1, 2]  # the two most connected sentences
+    assert baselines.first_words("one two three", 2) == "one two"
+
+
+@pytest.mark.parametrize("method", ["lead", "textrank"])
+def test_baseline_methods_work_in_both_languages(method):
+    for text, language in ((ENGLISH, "en"), (RUSSIAN, "ru")):
+        result = summarize(text, "summary", method)
+        assert result["language"] == language
+        assert result["text"] == " ".join(result["sentences"][i] for i in result["chosen"])
+        headline = summarize(text, "headline", method)
+        assert 0 < len(headline["text"].split()) <= 10
+
+
+def test_neural_summary_and_headline(tiny_summarizers):
+    summary = summarize(ENGLISH, "summary", "neural")
+    assert len(summary["chosen"]) == baselines.summary_length(len(summary["sentences"]))
+    headline = summarize(ENGLISH, "headline", "neural")
+    assert isinstance(headline["text"], str) and len(headline["text"]) < 400
+    with pytest.raises(UserError, match="No neural summary model"):
+        summarize(RUSSIAN, "summary", "neural")
+
+
+def test_cli_predict_evaluate_and_bad_input(tiny_summarizers, shared_data, tmp_path):
+    result = run_cli("predict", "summarization", ROOT / "apps/examples/summarization/english_city_bikes.txt",
+                     "--method", "textrank", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1])["chosen"]
+    (tmp_path / "big.txt").write_text("word " * 220_000)
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    for name, message in (("big.txt", "limit"), ("binary.txt", "binary"), ("empty.txt", "empty")):
+        bad = run_cli("predict", "summarization", tmp_path / name)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
+    evaluated = run_cli("evaluate", "summarization", "--model", tiny_summarizers["summary"], "--dataset", "bbc",
+                        "--data-dir", shared_data / "bbc_news_summary.tar.gz", "--limit", 5, "--json")
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    report = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert set(report["baselines"]) == {"lead", "lead3", "textrank"} and report["examples"] == 5
+    assert 0 < report["metrics"]["rouge2"] <= 1
+
+
+SERVE = """
+import json, sys
+import tensorflow as tf
+import tensorflow_text  # registers the sentencepiece ops
+serving = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+texts = json.loads(sys.stdin.read())
+out = serving(text=tf.constant(texts))
+print(json.dumps({key: [v.decode() for v in value.numpy()] for key, value in out.items()}))
+"""
+
+
+@pytest.mark.parametrize("kind", ["summary", "headline"])
+def test_savedmodel_text_matches_python_in_a_fresh_process(tiny_summarizers, shared_data, tmp_path, kind):
+    exported = run_cli("export", "summarization", "--model", tiny_summarizers[kind], "--out", tmp_path / kind)
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    texts = [d.text for d in load_documents("bbc", shared_data / "bbc_news_summary.tar.gz", "test", limit=3)]
+    texts += [ENGLISH, "<p>Short&nbsp;text. Two sentences!</p>"]
+    served = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / kind)], input=json.dumps(texts),
+                            capture_output=True, text=True, cwd=ROOT)
+    assert served.returncode == 0, served.stderr[-2000:]
+    saved = json.loads(served.stdout.strip().splitlines()[-1])[kind]
+    assert saved == [summarize(text, kind, "neural", tiny_summarizers[kind])["text"] for text in texts]

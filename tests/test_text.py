@@ -1,0 +1,66 @@
+"""Text cleaning and sentence splitting (English and Russian), and the rejection of unusable text."""
+
+import pytest
+
+from gallery.preprocessing.text import (
+    MAX_CHARS,
+    TextError,
+    checked_text,
+    clean_text,
+    decode_text,
+    split_sentences,
+)
+
+TRICKY = [
+    'Mr. J. Smith met Dr. Who at 5 p.m. in the U.S. yesterday. Then "he left." What next?! Nothing…',
+    "Т.е. всё было решено. Он сказал: «да!» И ушёл. В 2004 г. цена выросла на 5,5 млн руб. в год.",
+    "<p><strong>москва, 1 дек&nbsp;&mdash; риа новости.</strong> около 60 тысяч литров</p><p>второй абзац</p>",
+    "Headline without a full stop\n\nFirst sentence here. Second\u2003one here.\u2028Third line",
+]
+
+
+def test_english_sentences_respect_abbreviations_and_quotes():
+    assert split_sentences(clean_text(TRICKY[0])) == [
+        "Mr. J. Smith met Dr. Who at 5 p.m. in the U.S. yesterday.", 'Then "he left."', "What next?!", "Nothing…"]
+
+
+def test_russian_sentences_respect_abbreviations_and_guillemets():
+    assert split_sentences(clean_text(TRICKY[1])) == [
+        "Т.е. всё было решено.", "Он сказал: «да!»", "И ушёл.", "В 2004 г. цена выросла на 5,5 млн руб. в год."]
+
+
+def test_html_is_cleaned_and_paragraphs_end_sentences():
+    assert split_sentences(clean_text(TRICKY[2])) == [
+        "москва, 1 дек — риа новости.", "около 60 тысяч литров", "второй абзац"]
+    assert split_sentences(clean_text(TRICKY[3])) == [
+        "Headline without a full stop", "First sentence here.", "Second one here.", "Third line"]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"   \n\t ", "no words"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "binary"),
+    (b"word " * (MAX_CHARS // 5 + 10), "limit"),
+])
+def test_unusable_text_is_rejected_with_a_reason(data, message):
+    with pytest.raises(TextError, match=message):
+        decode_text(data)
+
+
+def test_legacy_encodings_and_bom_are_read():
+    assert decode_text("café au lait".encode("cp1252")) == "café au lait"
+    assert decode_text("\ufeffПривет, мир".encode("utf-8")) == "Привет, мир"
+    assert checked_text("ok") == "ok"
+
+
+def test_graph_twins_split_exactly_like_python(shared_data):
+    from gallery.summarization.data import load_documents
+    from gallery.summarization.export import clean_text_tf, split_sentences_tf
+
+    bbc = load_documents("bbc", shared_data / "bbc_news_summary.tar.gz", "test", limit=25)
+    ria = load_documents("ria", shared_data / "ria_20.jsonl", "train")
+    raw = TRICKY + [open(shared_data / "ria_20.jsonl", encoding="utf-8").readline()]
+    for text in raw + [d.text for d in bbc + ria]:
+        cleaned = clean_text(text)
+        assert clean_text_tf(text).numpy().decode() == cleaned
+        assert [s.decode() for s in split_sentences_tf(cleaned).numpy()] == split_sentences(cleaned)
