@@ -28,16 +28,17 @@ def model_picker(task):
     return st.selectbox("Model", shipped, format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
 
 
-def image_input(family, key, first=""):
+def image_input(family, key, first="", examples=None):
     """Let the user pick an example, upload a file or take a photo; return (name, bytes) or None.
 
-    Examples whose file name starts with `first` are listed first.
+    Examples come from `apps/examples/<examples or family>/`; those whose name starts with `first` come first.
     """
     source = st.radio("Image source", ["Example", "Upload", "Camera"], horizontal=True, key=f"{key}_source")
     if source == "Example":
-        examples = sorted((path for path in (EXAMPLES / family).iterdir() if path.suffix.lower() in IMAGE_EXTENSIONS),
-                          key=lambda path: (not path.name.startswith(first), path.name))
-        choice = st.selectbox("Example image", examples, format_func=lambda path: path.stem.replace("_", " "),
+        folder = EXAMPLES / (examples or family)
+        files = sorted((path for path in folder.iterdir() if path.suffix.lower() in IMAGE_EXTENSIONS),
+                       key=lambda path: (not path.name.startswith(first), path.name))
+        choice = st.selectbox("Example image", files, format_func=lambda path: path.stem.replace("_", " "),
                               key=f"{key}_example")
         return choice.name, choice.read_bytes()
     if source == "Upload":
@@ -59,6 +60,17 @@ def decoded_image(data):
     for note in notes:
         st.caption(f"Note: {note}.")
     return image
+
+
+def result_or_stop(function, *args):
+    """`function(*args)`; on failure a warning (a user error) or a folded traceback (a bug), then stop."""
+    try:
+        return function(*args)
+    except USER_ERRORS as error:
+        st.warning(str(error))
+    except Exception as error:  # the app must never show a raw traceback
+        show_unexpected(error)
+    st.stop()
 
 
 def show_unexpected(error):

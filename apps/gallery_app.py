@@ -12,6 +12,7 @@ pages = [
     st.Page("home.py", title="Gallery", icon=":material/home:", default=True),
     st.Page("classification.py", title="Image classification", icon=":material/label:"),
     st.Page("emotion.py", title="Emotion recognition", icon=":material/mood:"),
+    st.Page("style.py", title="Style transfer", icon=":material/palette:"),
     st.Page("summarization.py", title="Summarisation", icon=":material/article:"),
 ]
 st.navigation(pages).run()

@@ -4,12 +4,11 @@ import html
 from pathlib import Path
 
 import streamlit as st
-from common import EXAMPLES, show_unexpected
+from common import EXAMPLES, result_or_stop
 
 from gallery.preprocessing.text import TextError, decode_text
 from gallery.summarization.predict import summarize
 from gallery.summarization.rouge import rouge
-from gallery.tasks import USER_ERRORS
 
 METHODS = {"neural": "Neural model", "lead": "Lead (first sentences / words)", "textrank": "TextRank"}
 
@@ -59,14 +58,7 @@ kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_k
 method = right.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="sum_method")
 reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",
                           key=f"sum_reference_{kind}")
-try:
-    result = cached_summary(text, kind, method)
-except USER_ERRORS as error:
-    st.warning(str(error))
-    st.stop()
-except Exception as error:  # the app must never show a raw traceback
-    show_unexpected(error)
-    st.stop()
+result = result_or_stop(cached_summary, text, kind, method)
 
 st.subheader("Headline" if kind == "headline" else "Summary")
 st.success(result["text"])

@@ -5,12 +5,14 @@
     python data/prepare.py cifar10 --archive PATH.tar.gz # unpack a train/<class>/ + test/<class>/ JPEG archive
     python data/prepare.py fer2013 --archive PATH.tar.gz # the FER2013 image-folder release (Kaggle)
     python data/prepare.py bbc --archive PATH.tar.gz     # BBC News Summary (Kaggle; the loader also reads the .tar.gz)
+    python data/prepare.py squeezenet [--archive PATH.h5] # style transfer's loss network: download, or copy a local file
 
 Loaders find `data/cache/<dataset>` by themselves; `--data-dir` or `$GALLERY_DATA_DIR/<dataset>` override it.
 CIFAR-10 without an archive comes from tfds at training time (`tfds.load("cifar10")`).
 """
 
 import argparse
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -54,12 +56,29 @@ def unpack(archive, dataset):
     return folder
 
 
+def squeezenet_weights(local_file=None):
+    """Copy (or download) the SqueezeNet v1.1 ImageNet weights into the cache; return the folder."""
+    folder = CACHE / "squeezenet"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    if local_file:
+        shutil.copyfile(local_file, folder / name)
+        return folder
+    import keras
+
+    keras.utils.get_file(name, "https://github.com/rcmalli/keras-squeezenet/releases/download/v1.0/" + name,
+                         cache_dir=str(folder), cache_subdir=".")
+    return folder
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", choices=("fashion_mnist", "mnist", "cifar10", "fer2013", "bbc"))
+    parser.add_argument("dataset", choices=("fashion_mnist", "mnist", "cifar10", "fer2013", "bbc", "squeezenet"))
     parser.add_argument("--archive", help="local .tar.gz with train/<class>/ and test/<class>/ images")
     args = parser.parse_args()
-    if args.archive:
+    if args.dataset == "squeezenet":
+        folder = squeezenet_weights(args.archive)
+    elif args.archive:
         folder = unpack(args.archive, args.dataset)
     elif args.dataset in IDX_URLS:
         folder = download_idx(args.dataset)

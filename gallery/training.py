@@ -66,10 +66,12 @@ def keep_history_rows(path, epochs):
     path.write_text("".join(header + rows))
 
 
-def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_weight=None, best_on=None):
+def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_weight=None, best_on=None,
+                  whole_model_checkpoints=True):
     """`model.fit` with per-epoch checkpoints, history.csv and resume; returns the History.
 
     With `best_on` (a validation metric to maximise), the best epoch is also kept as `checkpoints/best.keras`.
+    Models that cannot be serialised whole (style transfer's loss model) checkpoint their weights only.
     """
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     metadata = backup_dir(out) / "training_metadata.json"
@@ -84,7 +86,9 @@ def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_w
         EpochTimer(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         *extra_callbacks,
-        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "last.keras")),
+        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / ("last.keras" if whole_model_checkpoints
+                                                                    else "last.weights.h5")),
+                                        save_weights_only=not whole_model_checkpoints),
         keras.callbacks.BackupAndRestore(str(backup_dir(out)), double_checkpoint=True, delete_checkpoint=False),
     ]
     return model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation,

@@ -107,3 +107,21 @@ def tiny_summarizers(shared_data, models_root):
         trained[kind] = out
     return trained
 
+
+@pytest.fixture(scope="session")
+def squeezenet(shared_data):
+    """The SqueezeNet v1.1 ImageNet weights file (the style family's offline loss network), also for the app."""
+    path = shared_data / "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    os.environ["GALLERY_SQUEEZENET_WEIGHTS"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_style(shared_data, squeezenet, models_root):
+    """A fast style network trained for one epoch on 8 crops of 64 px, in the models folder."""
+    out = models_root / "style" / "tiny_wave"
+    result = run_cli("train", "style", "--style-image", shared_data / "styles" / "wave.jpg", "--content-dir",
+                     shared_data / "content", "--size", 64, "--crops", 8, "--epochs", 1, "--out", out,
+                     "--loss-network-weights", squeezenet)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out

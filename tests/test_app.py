@@ -32,7 +32,7 @@ def test_home_has_a_card_per_family(tiny_model):
     assert [header.value for header in app.subheader] == [
         "Image classification", "Facial emotion recognition", "Neural style transfer", "Text summarisation"]
     assert tiny_model.name in [metric.label for metric in app.metric]
-    assert sum("Coming soon" in info.value for info in app.info) == 1  # style transfer
+    assert not any("Coming soon" in info.value for info in app.info)  # every family is ready
 
 
 def test_example_image_gets_top5_and_heatmap(page):
@@ -83,3 +83,18 @@ def test_summarisation_page_rejects_binary_uploads(tiny_summarizers):
     app.radio(key="sum_source").set_value("Upload").run()
     app.file_uploader(key="sum_upload").set_value(("data.txt", bytes(range(256)) * 8, "text/plain")).run()
     assert not app.exception and "binary" in app.error[0].value
+
+
+def test_style_page_fast_and_own_style(tiny_style, squeezenet, shared_data):
+    app = AppTest.from_file(APP, default_timeout=300).run().switch_page("style.py").run()
+    assert not app.exception
+    assert app.selectbox(key="style_name").value == "tiny_wave"
+    assert len(app.get("download_button")) == 1  # the fast result is ready at once
+    app.radio(key="style_kind").set_value("My own style image (optimisation)").run()
+    app.select_slider(key="style_size").set_value(256).run()
+    app.slider(key="style_steps").set_value(50).run()
+    style = (shared_data / "styles" / "the_scream.jpg").read_bytes()
+    app.file_uploader(key="style_upload").set_value(("scream.jpg", style, "image/jpeg")).run()
+    app.button(key="style_run").click().run()
+    assert not app.exception
+    assert len(app.get("download_button")) == 1 and "optimize" in app.get("image")[-1].proto.imgs[0].caption

@@ -1,0 +1,63 @@
+"""Style transfer page: a photo in the style of a shipped painting (instant) or of any image (optimisation)."""
+
+import io
+
+import streamlit as st
+from common import decoded_image, image_input, result_or_stop
+from PIL import Image
+
+from gallery.style.predict import shipped_styles, stylise
+
+st.title("Neural style transfer")
+picked = image_input("style", "style", examples="emotion")
+if picked is None:
+    st.info("Choose an example, upload a photo or take one with the camera.")
+    st.stop()
+name, data = picked
+photo = decoded_image(data)
+if photo is None:
+    st.stop()
+
+styles = shipped_styles()
+own = st.radio("Style", ["A shipped style (instant)", "My own style image (optimisation)"], horizontal=True,
+               key="style_kind", index=0 if styles else 1).startswith("My own")
+left, middle, right = st.columns(3)
+size = left.select_slider("Output size (longer side, px)", [256, 384, 512, 768, 1024], value=512, key="style_size")
+strength = middle.slider("Style strength", 0.0, 1.0, 1.0, 0.05, key="style_strength")
+keep_colors = right.checkbox("Keep the photo's colours", key="style_keep_colors")
+
+if own:
+    upload = st.file_uploader("Style image", type=["jpg", "jpeg", "png", "webp", "bmp"], key="style_upload")
+    steps = st.slider("Optimisation steps", 50, 500, 300, 50, key="style_steps")
+    if upload is None:
+        st.info("Upload a painting (or any image) to take its style.")
+        st.stop()
+    style = decoded_image(upload.getvalue())
+    if style is None or not st.button("Stylise", type="primary", key="style_run"):
+        st.stop()
+    bar, preview = st.progress(0.0, text="Optimising…"), st.empty()
+
+    def report(step, total, logs, image):
+        bar.progress(step / total, text=f"Step {step}/{total}, loss {logs.get('loss', 0):,.0f}")
+        if image is not None:
+            preview.image(image, caption=f"after {step} steps", width=360)
+else:
+    if not styles:
+        st.warning("No style network is shipped yet under models/style/.")
+        st.stop()
+    style = st.selectbox("Painting", sorted(styles), format_func=lambda s: s.replace("_", " ").title(),
+                         key="style_name")
+    thumbnail = styles[style] / "style.jpg"
+    if thumbnail.exists():
+        st.image(str(thumbnail), caption="the style", width=200)
+    steps, report = 0, None
+
+result = result_or_stop(stylise, photo, style, size, None, steps, strength, keep_colors, report)
+
+before, after = st.columns(2)
+before.image(photo, caption=name, width="stretch")
+after.image(result["image"], caption=f"{result['method']}, {result['seconds']:.2f} s", width="stretch")
+buffer = io.BytesIO()
+Image.fromarray(result["image"]).save(buffer, "JPEG", quality=92)
+st.download_button("Download the result", buffer.getvalue(), file_name="stylised.jpg", mime="image/jpeg",
+                   key="style_download")

@@ -1,0 +1,1 @@
+"""Neural style transfer: a loss network, optimisation and fast feed-forward networks."""

@@ -1,0 +1,36 @@
+"""Speed of style transfer: ms per image at 256/512/1024 px for each fast network, and per optimisation step."""
+
+import numpy as np
+
+from gallery.benchmarks import median_seconds, print_table
+from gallery.style.optimize import stylise_by_optimisation
+from gallery.style.predict import (
+    fast_stylise,
+    load_transform,
+    loss_network,
+    shipped_styles,
+)
+
+SIZES = (256, 512, 1024)
+
+
+def run_benchmarks(model_dir=None, network="squeezenet", weights_path=None, repeats=3, verbose=True):
+    folders = {model_dir.rstrip("/").split("/")[-1]: model_dir} if model_dir else shipped_styles()
+    rng = np.random.default_rng(0)
+    results = {}
+    for name, folder in folders.items():
+        model = load_transform(str(folder))
+        for size in SIZES:
+            image = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+            results[f"{name}: ms per {size}×{size} image"] = 1000 * median_seconds(
+                lambda: fast_stylise(model, image), repeats)
+    extractor = loss_network(network, weights_path)
+    for size in (256, 512):
+        photo, style = (rng.integers(0, 256, (size, size, 3), dtype=np.uint8) for _ in range(2))
+        steps = 20
+        stylise_by_optimisation(extractor, photo, style, steps=2)  # build and compile once
+        seconds = median_seconds(lambda: stylise_by_optimisation(extractor, photo, style, steps=steps), 1)
+        results[f"optimisation: ms per step at {size}×{size} ({steps} steps, setup included)"] = 1000 * seconds / steps
+    if verbose:
+        print_table("style transfer", results)
+    return results

@@ -1,0 +1,31 @@
+"""Training configuration of the style family (no Keras import, so the CLI starts fast)."""
+
+import dataclasses
+from pathlib import Path
+
+STYLE_WEIGHTS = {"content": 1.0, "style": 100.0, "tv": 200.0}  # balanced by eye on SqueezeNet (see lossnet)
+
+
+@dataclasses.dataclass
+class StyleConfig:
+    style_image: str = None
+    content_dir: str = None
+    extra_content_dir: str = None
+    out: str = None
+    size: int = 256
+    crops: int = 800
+    epochs: int = 4
+    batch_size: int = 4
+    learning_rate: float = 1e-3
+    content_weight: float = STYLE_WEIGHTS["content"]
+    style_weight: float = STYLE_WEIGHTS["style"]
+    tv_weight: float = STYLE_WEIGHTS["tv"]
+    loss_network: str = "squeezenet"
+    loss_network_weights: str = None
+    seed: int = 0
+
+    def out_dir(self):
+        return Path(self.out or f"models/style/{Path(self.style_image).stem}")
+
+    def weights(self):
+        return {"content": self.content_weight, "style": self.style_weight, "tv": self.tv_weight}

@@ -1,0 +1,71 @@
+"""Content images for training and evaluating style networks, from any local folder of photos.
+
+COCO (tfds `coco/2017`) is the usual training set; offline, many random crops at random scales
+of a few photos (plus, optionally, any other image folder such as CIFAR-10, upscaled) stand in.
+Held out for evaluation: every third photo of the content folder in name order (index % 3 == 0).
+"""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from gallery.preprocessing.images import IMAGE_EXTENSIONS, ImageError, read_image
+from gallery.tasks import UserError
+
+
+def image_files(folder):
+    files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise UserError(f"{folder} holds no images.")
+    return files
+
+
+def split_photos(folder):
+    """(training photos, held-out photos) of a content folder."""
+    files = image_files(folder)
+    return [p for i, p in enumerate(files) if i % 3], [p for i, p in enumerate(files) if i % 3 == 0]
+
+
+def fit_within(image, size):
+    """`image` scaled so its longer side is at most `size` (never upscaled)."""
+    scale = min(1.0, size / max(image.shape[:2]))
+    if scale == 1.0:
+        return image
+    height, width = round(image.shape[0] * scale), round(image.shape[1] * scale)
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
+
+
+def random_crops(photos, size, count, rng):
+    """`count` square crops of random side (≥ size/2 … the short side), resized to `size`, random flips."""
+    crops = np.zeros((count, size, size, 3), np.uint8)
+    for i in range(count):
+        image = photos[rng.integers(len(photos))]
+        short = min(image.shape[:2])
+        side = int(rng.integers(min(short, max(size // 2, 32)), short + 1))
+        top, left = rng.integers(image.shape[0] - side + 1), rng.integers(image.shape[1] - side + 1)
+        crop = Image.fromarray(image[top:top + side, left:left + side]).resize((size, size), Image.BICUBIC)
+        crops[i] = np.asarray(crop)[:, ::-1] if rng.random() < 0.5 else np.asarray(crop)
+    return crops
+
+
+def training_content(content_dir, size, count, extra_dir=None, seed=0):
+    """uint8 (count, size, size, 3): crops of the training photos, a quarter from `extra_dir` when given."""
+    rng = np.random.default_rng(seed)
+    photos = [fit_within(read_image(p), 1024) for p in split_photos(content_dir)[0]]
+    if not photos:
+        raise UserError(f"{content_dir} needs at least two photos (every third one is held out).")
+    extra_count = count // 4 if extra_dir else 0
+    crops = [random_crops(photos, size, count - extra_count, rng)]
+    if extra_count:
+        files = image_files(extra_dir)
+        picked = [files[i] for i in rng.choice(len(files), extra_count, replace=len(files) < extra_count)]
+        extra = []
+        for path in picked:
+            try:
+                extra.append(np.asarray(Image.fromarray(read_image(path)).resize((size, size), Image.BICUBIC)))
+            except ImageError:
+                continue
+        crops.append(np.stack(extra))
+    images = np.concatenate(crops)
+    return images[rng.permutation(len(images))]

@@ -1,0 +1,110 @@
+"""The fast style network (Johnson et al. 2016, slimmed for CPUs) and the perceptual losses.
+
+Transform net: 9×9 conv, two stride-2 convs, five residual blocks, then two nearest-neighbour
+upsamplings each followed by a 3×3 conv (resize-convolution avoids the checkerboard artefacts of
+transposed convolutions, Odena et al. 2016), a 9×9 conv and tanh scaled to [0, 255]. Instance
+normalisation (`GroupNormalization` with one group per channel) after every inner conv. Any
+input size works: the output is cropped back to the input's size.
+
+Losses, on the loss network's features (`gallery.style.lossnet`): content = mean squared
+feature difference; style = weighted mean squared difference of Gram matrices; total variation
+= mean absolute difference of neighbouring pixels (on [0, 1] images).
+"""
+
+import keras
+from keras import layers, ops
+
+from gallery.style.lossnet import gram_matrix
+
+WIDTHS = (16, 32, 64)
+
+
+def _conv(x, filters, kernel, name, stride=1, norm=True, relu=True):
+    x = layers.Conv2D(filters, kernel, strides=stride, padding="same", name=f"{name}_conv")(x)
+    if norm:
+        x = layers.GroupNormalization(groups=filters, epsilon=1e-3, name=f"{name}_in")(x)
+    return layers.ReLU(name=f"{name}_relu")(x) if relu else x
+
+
+@keras.saving.register_keras_serializable("gallery")
+class CropToInput(layers.Layer):
+    """Crop `x` to the height and width of `reference`."""
+
+    def call(self, x, reference):
+        shape = ops.shape(reference)
+        return x[:, :shape[1], :shape[2], :]
+
+
+def build_transform_net(widths=WIDTHS, residual_blocks=5):
+    """RGB [0, 255] of any size (B, H, W, 3) → stylised RGB [0, 255] of the same size, float32."""
+    image = keras.Input((None, None, 3), name="image")
+    x = layers.Rescaling(1 / 255.0, name="to_unit")(image)
+    x = _conv(x, widths[0], 9, "in")
+    x = _conv(x, widths[1], 3, "down1", stride=2)
+    x = _conv(x, widths[2], 3, "down2", stride=2)
+    for block in range(residual_blocks):
+        y = _conv(x, widths[2], 3, f"res{block}_a")
+        y = _conv(y, widths[2], 3, f"res{block}_b", relu=False)
+        x = layers.Add(name=f"res{block}")([x, y])
+    for step, filters in enumerate((widths[1], widths[0]), start=1):
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"up{step}")(x)
+        x = _conv(x, filters, 3, f"up{step}")
+    x = _conv(x, 3, 9, "out", norm=False, relu=False)
+    x = layers.Activation("tanh", name="tanh")(x)
+    x = layers.Rescaling(127.5, offset=127.5, name="to_255")(x)
+    return keras.Model(image, CropToInput(name="crop")(x, image), name="style_transform")
+
+
+def content_loss(generated, content):
+    """Mean squared difference of the content-layer features, per image."""
+    return sum(ops.mean(ops.square(g - c), axis=(1, 2, 3)) for g, c in zip(generated, content))
+
+
+def style_loss(generated, grams, layer_weights):
+    """Weighted mean squared difference between Gram matrices and the style's, per image."""
+    total = 0.0
+    for features, target, weight in zip(generated, grams, layer_weights):
+        total = total + weight * ops.mean(ops.square(gram_matrix(features) - target), axis=(1, 2))
+    return total
+
+
+def total_variation(image):
+    """Mean absolute difference of neighbouring pixels of [0, 255] images, per image, on the [0, 1] scale."""
+    dx = ops.abs(image[:, :, 1:, :] - image[:, :, :-1, :]) / 255.0
+    dy = ops.abs(image[:, 1:, :, :] - image[:, :-1, :, :]) / 255.0
+    return ops.mean(dx, axis=(1, 2, 3)) + ops.mean(dy, axis=(1, 2, 3))
+
+
+def style_layer_weights(grams):
+    """Equal share per style layer after normalising by the Gram size (so no layer dominates)."""
+    return [1.0 / len(grams)] * len(grams)
+
+
+@keras.saving.register_keras_serializable("gallery")
+class PerceptualLosses(layers.Layer):
+    """(stylised, content) images → {"content", "style", "tv"} losses per image, under a frozen extractor."""
+
+    def __init__(self, extractor, grams, **kwargs):
+        super().__init__(**kwargs)
+        self.extractor = extractor
+        self.grams = [ops.convert_to_tensor(g) for g in grams]
+        self.layer_weights = style_layer_weights(grams)
+
+    def call(self, stylised, content):
+        generated = self.extractor(stylised)
+        reference = self.extractor(content)
+        return {"content": content_loss(generated["content"], reference["content"]),
+                "style": style_loss(generated["style"], self.grams, self.layer_weights),
+                "tv": total_variation(stylised)}
+
+
+def training_model(transform, extractor, grams):
+    """Content images → per-image losses; fit with `mean_of_output` and the loss weights."""
+    content = keras.Input((None, None, 3), name="content_image")
+    losses = PerceptualLosses(extractor, grams, name="losses")(transform(content), content)
+    return keras.Model(content, {name: layers.Identity(name=name)(value) for name, value in losses.items()})
+
+
+def mean_of_output(y_true, y_pred):
+    """The 'loss' of a model whose outputs already are losses."""
+    return ops.mean(y_pred)

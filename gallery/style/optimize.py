@@ -1,0 +1,65 @@
+"""Style transfer by optimisation (Gatys et al. 2016): the pixels themselves are trained.
+
+Backend-agnostic: the image is the weight of a one-layer Keras model whose outputs are the
+perceptual losses, so `fit` with Adam does the optimisation on TensorFlow or JAX, and a Keras
+callback reports progress and intermediate previews.
+"""
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from gallery.style.config import STYLE_WEIGHTS
+from gallery.style.lossnet import style_targets
+from gallery.style.models import PerceptualLosses, mean_of_output
+
+
+@keras.saving.register_keras_serializable("gallery")
+class ClipPixels(keras.constraints.Constraint):
+    def __call__(self, w):
+        return ops.clip(w, 0.0, 255.0)
+
+
+class Pixels(layers.Layer):
+    """A trainable image (1, H, W, 3) in [0, 255], started from `initial`; ignores its input."""
+
+    def __init__(self, initial, **kwargs):
+        super().__init__(**kwargs)
+        self.image = self.add_weight(shape=initial.shape, initializer=keras.initializers.Constant(initial),
+                                     constraint=ClipPixels(), name="image")
+
+    def call(self, dummy):
+        return self.image + 0.0 * ops.sum(dummy)
+
+
+class Progress(keras.callbacks.Callback):
+    def __init__(self, pixels, steps, report, every):
+        super().__init__()
+        self.pixels, self.steps, self.report, self.every = pixels, steps, report, every
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = batch + 1
+        preview = None
+        if self.every and (step % self.every == 0 or step == self.steps):
+            preview = np.asarray(self.pixels.image)[0].round().clip(0, 255).astype(np.uint8)
+        self.report(step, self.steps, logs or {}, preview)
+
+
+def stylise_by_optimisation(extractor, content, style, steps=300, weights=None, learning_rate=4.0, report=None,
+                            preview_every=50):
+    """Optimise an image from `content` (H, W, 3) toward `style`; returns (uint8 image, final losses)."""
+    weights = {**STYLE_WEIGHTS, **(weights or {})}
+    content = np.asarray(content, np.float32)[None]
+    pixels = Pixels(content, name="pixels")
+    dummy = keras.Input((1,), name="step")
+    losses = PerceptualLosses(extractor, style_targets(extractor, style), name="losses")(pixels(dummy), content)
+    model = keras.Model(dummy, {name: layers.Identity(name=name)(value) for name, value in losses.items()})
+    model.compile(keras.optimizers.Adam(learning_rate), loss={name: mean_of_output for name in losses},
+                  loss_weights=weights)
+    zeros = np.zeros((steps, 1), np.float32)
+    callbacks = [Progress(pixels, steps, report, preview_every)] if report else []
+    history = model.fit(zeros, {name: zeros for name in losses}, batch_size=1, epochs=1, verbose=0,
+                        callbacks=callbacks)
+    final = {name: float(model.predict(zeros[:1], verbose=0)[name].mean()) for name in losses}
+    image = np.asarray(pixels.image)[0].round().clip(0, 255).astype(np.uint8)
+    return image, final, history.history

@@ -1,0 +1,107 @@
+"""Stylise a photo: a shipped fast network (instant) or optimisation toward any style image.
+
+One path for the CLI, the app and evaluation. Options: the result's longer side, style strength
+(a blend with the photo) and keeping the photo's colours (the result's luminance with the
+photo's chroma, in YCbCr).
+"""
+
+import functools
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from gallery import cards
+from gallery.preprocessing.images import read_image
+from gallery.style.data import fit_within
+from gallery.tasks import UserError
+
+MAX_SIDE = 2048
+
+
+def shipped_styles():
+    """{style name: model folder} of the shipped fast networks."""
+    return {folder.name: folder for folder, _ in cards.shipped_models("style")}
+
+
+@functools.lru_cache(maxsize=8)
+def load_transform(folder):
+    import keras
+
+    import gallery.style.models  # noqa: F401  (registers the custom layers)
+
+    return keras.saving.load_model(Path(folder) / "model.keras")
+
+
+@functools.lru_cache(maxsize=2)
+def loss_network(network="squeezenet", weights_path=None):
+    from gallery.style.lossnet import feature_extractor
+
+    return feature_extractor(network, weights_path)
+
+
+def resized(image, size):
+    """`image` with its longer side `size` (up or down), at most MAX_SIDE."""
+    size = min(int(size), MAX_SIDE)
+    if size < 16:
+        raise UserError(f"The output size must be at least 16 pixels (got {size}).")
+    scale = size / max(image.shape[:2])
+    height, width = max(1, round(image.shape[0] * scale)), max(1, round(image.shape[1] * scale))
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
+
+
+def fast_stylise(model, image):
+    """The fast network's output for one uint8 image, as uint8."""
+    return np.asarray(model(image[None].astype(np.float32), training=False))[0].round().clip(0, 255).astype(np.uint8)
+
+
+def keep_colours(stylised, photo):
+    """Luminance of `stylised` with the chroma of `photo` (same size)."""
+    luma = Image.fromarray(stylised).convert("YCbCr").split()[0]
+    _, cb, cr = Image.fromarray(photo).convert("YCbCr").split()
+    return np.asarray(Image.merge("YCbCr", (luma, cb, cr)).convert("RGB"))
+
+
+def blend(stylised, photo, strength):
+    """`strength` of the style: 0 gives the photo, 1 the stylised image."""
+    strength = float(np.clip(strength, 0.0, 1.0))
+    return np.round(strength * stylised + (1 - strength) * photo.astype(np.float32)).astype(np.uint8)
+
+
+def style_source(style):
+    """("fast", model folder) for a shipped style name, ("optimize", image) for an image file."""
+    styles = shipped_styles()
+    if style in styles:
+        return "fast", styles[style]
+    if Path(style).is_file():
+        return "optimize", read_image(style)
+    raise UserError(f"Unknown style {style!r}: give a style image file or one of {', '.join(sorted(styles)) or '(none shipped)'}.")
+
+
+def stylise(photo, style, size=512, method=None, steps=300, strength=1.0, keep_colors=False, report=None,
+            loss_network_name="squeezenet", loss_network_weights=None):
+    """Stylise a uint8 RGB `photo`; `style` is a shipped style name or a style image (array or file).
+
+    Returns {"image", "method", "seconds"}; `report(step, steps, logs, preview)` follows optimisation.
+    """
+    if isinstance(style, np.ndarray):
+        kind, source = "optimize", style
+    else:
+        kind, source = style_source(style)
+    method = method or kind
+    if method != kind:
+        raise UserError("Shipped styles use the fast method; a style image of your own is applied by optimisation.")
+    photo = resized(photo, size)
+    start = time.perf_counter()
+    if method == "fast":
+        result = fast_stylise(load_transform(str(source)), photo)
+    else:
+        from gallery.style.optimize import stylise_by_optimisation
+
+        result, _, _ = stylise_by_optimisation(loss_network(loss_network_name, loss_network_weights), photo,
+                                               fit_within(source, 512), steps=steps, report=report)
+    seconds = time.perf_counter() - start
+    if keep_colors:
+        result = keep_colours(result, photo)
+    return {"image": blend(result, photo, strength), "method": method, "seconds": seconds}

@@ -1,0 +1,69 @@
+"""Train a fast style network for one style image with perceptual losses (Johnson et al. 2016).
+
+The training model maps a content image to its three losses (content, style, total variation)
+under the frozen loss network; `fit` minimises their weighted sum with Adam. Resumable like
+every gallery training; the shipped file is the transform network alone.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+from PIL import Image
+
+from gallery import cards, plots, training
+from gallery.preprocessing.images import read_image
+from gallery.style.data import fit_within, training_content
+from gallery.style.lossnet import LAYERS, feature_extractor, style_targets
+from gallery.style.models import build_transform_net, mean_of_output, training_model
+
+STYLE_SIZE = 512  # the style image's longer side when its Gram matrices are taken
+
+
+def style_image(path):
+    return fit_within(read_image(path), STYLE_SIZE)
+
+
+def train(config, command=""):
+    """Train per `config`; returns the output folder (model.keras = the transform network, card)."""
+    keras.utils.set_random_seed(config.seed)
+    out = config.out_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    content = training_content(config.content_dir, config.size, config.crops, config.extra_content_dir, config.seed)
+    extractor = feature_extractor(config.loss_network, config.loss_network_weights)
+    transform = build_transform_net()
+    model = training_model(transform, extractor, style_targets(extractor, style_image(config.style_image)))
+    model.compile(keras.optimizers.Adam(config.learning_rate), loss={k: mean_of_output for k in config.weights()},
+                  loss_weights=config.weights())
+    print(f"{transform.count_params():,} parameters; {len(content)} content crops of {config.size} px.")
+    zeros = np.zeros((len(content), 1), np.float32)
+    training.fit_resumable(model, content, {k: zeros for k in config.weights()}, out, config.epochs,
+                           config.batch_size, whole_model_checkpoints=False)
+    training.save_model(transform, out)
+    Image.fromarray(fit_within(style_image(config.style_image), 256)).save(out / "style.jpg", quality=90)
+    write_training_card(out, config, transform, command, len(content))
+    training.finish(out)
+    return out
+
+
+def write_training_card(out, config, transform, command, crops):
+    history = plots.read_history(out / "history.csv")
+    plots.training_curves(history, out / "training_curves.png", metrics=("loss", "style_loss"))
+    name = out.name.replace("_", " ").title()
+    cards.update(
+        out, name=out.name, task="style", title=f"Fast style network: {name}",
+        description=f"Feed-forward network (Johnson et al. 2016, slimmed: widths 16/32/64) trained for the style "
+                    f"of {config.style_image} on {crops} crops of the training photos in {config.content_dir}, "
+                    f"with {config.loss_network} as the loss network (content {LAYERS[config.loss_network]['content']}, "
+                    f"style {LAYERS[config.loss_network]['style']}).",
+        dataset=str(config.content_dir), architecture="Johnson-style transform net, instance norm, resize-conv",
+        parameters=transform.count_params(), file=cards.artifact_info(out),
+        input="uint8 RGB image of any size", headline_metric="style_loss_vs_optimisation",
+        training={
+            "command": command, "epochs": config.epochs, "content_crops": crops,
+            "wall_time_s": round(float(history.get("epoch_time_s", np.zeros(1)).sum()), 1),
+            "final_train_loss": round(float(history["loss"][-1]), 4) if "loss" in history else None,
+            "date": cards.now(), **cards.environment(), "curves": "training_curves.png",
+            "config": dataclasses.asdict(config),
+        },
+    )

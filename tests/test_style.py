@@ -1,0 +1,136 @@
+"""Style transfer: the loss network, the fast network, optimisation, CLI, resume and SavedModel parity."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from conftest import ROOT, run_cli
+from PIL import Image
+from test_resume import finished_epochs
+
+from gallery.preprocessing.images import read_image
+from gallery.style.data import split_photos
+from gallery.style.lossnet import gram_matrix, load_squeezenet_weights, squeezenet_trunk
+from gallery.style.models import build_transform_net
+
+
+def photo(path, size=96, box=None):
+    image = Image.open(path).convert("RGB")
+    return np.asarray((image.crop(box) if box else image).resize((size, size)), np.float32)
+
+
+def test_squeezenet_loads_every_weight_and_separates_photos(shared_data, squeezenet):
+    from gallery.style.lossnet import feature_extractor
+
+    trunk = squeezenet_trunk()
+    assert load_squeezenet_weights(trunk, squeezenet) == trunk.count_params() == 722_496
+    extractor = feature_extractor("squeezenet", squeezenet)
+    content = shared_data / "content"
+    one, shifted = photo(content / "chicago.jpg", box=(0, 0, 400, 400)), photo(content / "chicago.jpg", box=(16, 16, 416, 416))
+    other = photo(content / "flowers.jpg", box=(0, 0, 400, 400))
+    grams = [np.concatenate([np.ravel(gram_matrix(f)) for f in extractor(x[None])["style"]]) for x in (one, shifted, other)]
+    assert np.linalg.norm(grams[0] - grams[2]) > 5 * np.linalg.norm(grams[0] - grams[1])
+    random = squeezenet_trunk()  # untrained: the separation comes from the ImageNet weights
+    assert not np.allclose(np.asarray(random(one[None])), np.asarray(trunk(one[None])))
+
+
+@pytest.mark.parametrize("height, width", [(64, 64), (37, 50), (1, 9)])
+def test_transform_net_keeps_size_and_range(height, width):
+    model = build_transform_net()
+    out = np.asarray(model(np.random.default_rng(0).integers(0, 256, (2, height, width, 3)).astype("float32")))
+    assert out.shape == (2, height, width, 3)
+    assert out.min() >= 0 and out.max() <= 255
+
+
+def test_held_out_photos_are_every_third(shared_data):
+    train, held_out = split_photos(shared_data / "content")
+    assert len(held_out) >= 2 and not set(train) & set(held_out)
+
+
+def test_optimisation_lowers_the_style_loss(shared_data, squeezenet):
+    from gallery.style.lossnet import feature_extractor
+    from gallery.style.optimize import stylise_by_optimisation
+
+    extractor = feature_extractor("squeezenet", squeezenet)
+    content = photo(shared_data / "content" / "sailboat.jpg", 64).astype(np.uint8)
+    style = photo(shared_data / "styles" / "the_scream.jpg", 64).astype(np.uint8)
+    steps = []
+    image, final, history = stylise_by_optimisation(extractor, content, style, steps=20,
+                                                    report=lambda step, total, logs, preview: steps.append(step))
+    assert image.shape == content.shape and image.dtype == np.uint8
+    assert steps == list(range(1, 21))
+    _, start, _ = stylise_by_optimisation(extractor, content, style, steps=1)
+    assert final["style"] < 0.8 * start["style"]
+
+
+def test_cli_predict_fast_and_bad_style(tiny_style, shared_data, tmp_path):
+    out = tmp_path / "out.jpg"
+    result = run_cli("predict", "style", shared_data / "content" / "stata.jpg", "--style", "tiny_wave", "--size", 96,
+                     "--out", out, "--keep-colors", "--strength", 0.7, "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1])["method"] == "fast"
+    assert max(read_image(out).shape[:2]) == 96
+    missing = run_cli("predict", "style", shared_data / "content" / "stata.jpg", "--style", "no_such_style")
+    assert missing.returncode == 2 and "Unknown style" in missing.stderr
+
+
+def test_savedmodel_matches_keras_within_one_grey_level(tiny_style, shared_data, tmp_path):
+    from gallery.style.predict import fast_stylise, load_transform
+
+    exported = run_cli("export", "style", "--model", tiny_style, "--out", tmp_path / "saved")
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    image = photo(shared_data / "content" / "newyork.jpg", 80).astype(np.uint8)[:, :77]
+    np.save(tmp_path / "image.npy", image)
+    serve = ("import sys, numpy as np, tensorflow as tf; m = tf.saved_model.load(sys.argv[1]); "
+             "out = m.signatures['serving_default'](images=tf.constant(np.load(sys.argv[2])[None]))['stylised']; "
+             "np.save(sys.argv[3], out.numpy()[0])")
+    served = subprocess.run([sys.executable, "-c", serve, str(tmp_path / "saved"), str(tmp_path / "image.npy"),
+                             str(tmp_path / "out.npy")], capture_output=True, text=True, cwd=ROOT)
+    assert served.returncode == 0, served.stderr[-2000:]
+    saved = np.load(tmp_path / "out.npy")
+    keras_out = fast_stylise(load_transform(str(tiny_style)), image)
+    assert saved.dtype == np.uint8 and saved.shape == image.shape
+    assert np.abs(saved.astype(int) - keras_out.astype(int)).max() <= 1
+
+
+def test_kill_9_then_resume(shared_data, squeezenet, tmp_path):
+    out = tmp_path / "style"
+    command = [sys.executable, "-m", "gallery", "train", "style", "--style-image", str(shared_data / "styles" / "udnie.jpg"),
+               "--content-dir", str(shared_data / "content"), "--size", "48", "--crops", "24", "--epochs", "3",
+               "--out", str(out), "--loss-network-weights", str(squeezenet)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while finished_epochs(out) < 1 and process.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 1 <= finished_epochs(out) < 3
+    resumed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "Resuming" in resumed.stdout
+    with open(out / "history.csv") as file:
+        assert [int(row["epoch"]) for row in csv.DictReader(file)] == [0, 1, 2]
+    assert (out / "model.keras").exists() and (out / "style.jpg").exists()
+
+
+def test_offline_without_weights_is_a_clear_error(monkeypatch, tmp_path):
+    import keras
+
+    from gallery.style import lossnet
+    from gallery.tasks import UserError
+
+    def offline(*args, **kwargs):
+        raise OSError("no internet")
+
+    monkeypatch.delenv("GALLERY_SQUEEZENET_WEIGHTS", raising=False)
+    monkeypatch.setattr(lossnet, "CACHE", tmp_path)
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(UserError, match="GALLERY_SQUEEZENET_WEIGHTS"):
+        lossnet.squeezenet_weights_path()
