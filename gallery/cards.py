@@ -83,8 +83,10 @@ def headline_metric(card):
 
 
 def format_metric(name, value):
-    """Fractions as percentages; ratios, losses and timings (names with ms/loss/tv/_vs_) as plain numbers."""
-    if any(part in name for part in ("ms_", "loss", "tv", "_vs_")):
+    """Fractions as percentages; ratios ("_vs_") as "2.99×"; losses and timings as plain numbers."""
+    if "_vs_" in name:
+        return f"{value:.2f}×"
+    if any(part in name for part in ("ms_", "loss", "tv")):
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return f"{value * 100:.2f} %"
 

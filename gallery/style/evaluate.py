@@ -3,13 +3,15 @@
 For every held-out photo of `--content-dir` (every third one in name order, never trained on),
 at `--size` px: content, style and total-variation loss under the loss network for the fast
 network's output and for `--steps` steps of optimisation from the photo; plus milliseconds per
-512×512 image for the fast network. The only writer of the card's `evaluation` section.
+512×512 image for the fast network, and `held_out_examples.jpg` (photo | fast | optimisation per
+row). The only writer of the card's `evaluation` section.
 """
 
 import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from gallery import cards
 from gallery.benchmarks import median_seconds
@@ -37,13 +39,15 @@ def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeeze
                        else read_image(cards.load_card(model_dir)["training"]["config"]["style_image"]), 512)
     grams = style_targets(extractor, style)
     held_out = split_photos(content_dir)[1]
-    fast, optimised = [], []
+    fast, optimised, rows = [], [], []
     for path in held_out:
         photo = resized(read_image(path), size)
-        fast.append(losses_of(extractor, grams, fast_stylise(model, photo), photo))
+        quick = fast_stylise(model, photo)
+        fast.append(losses_of(extractor, grams, quick, photo))
         start = time.perf_counter()
         image, _, _ = stylise_by_optimisation(extractor, photo, style, steps=steps)
         optimised.append(losses_of(extractor, grams, image, photo))
+        rows.append(resized(np.concatenate([photo, quick, image], axis=1), 3 * 256))
         if report:
             report(f"{path.name}: fast style loss {fast[-1]['style']:.2f}, optimisation ({steps} steps, "
                    f"{time.perf_counter() - start:.0f} s) {optimised[-1]['style']:.2f}")
@@ -57,7 +61,10 @@ def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeeze
         "content_loss_vs_optimisation": mean(fast, "content") / mean(optimised, "content"),
         "ms_per_512px_image": 1000 * median_seconds(lambda: fast_stylise(model, square), 5),
     }
-    evaluation = {"split": "held-out photos", "examples": len(held_out), "photos": [p.name for p in held_out],
+    height = min(row.shape[0] for row in rows)
+    Image.fromarray(np.concatenate([row[:height] for row in rows])).save(model_dir / "held_out_examples.jpg",
+                                                                         quality=85)
+    evaluation = {"split": "held-out photos", "pictures": ["held_out_examples.jpg"], "examples": len(held_out), "photos": [p.name for p in held_out],
                   "size": size, "optimisation_steps": steps, "loss_network": network, "command": command,
                   "date": cards.now(), "metrics": metrics}
     cards.update(model_dir, evaluation=evaluation, file=cards.artifact_info(model_dir))
