@@ -14,6 +14,12 @@ class UserError(Exception):
 USER_ERRORS = (UserError, ImageError, TextError, FileNotFoundError)
 
 
+def config_from_args(config_class, args):
+    """A configuration dataclass filled from the parsed command-line arguments of the same names."""
+    fields = {field.name for field in dataclasses.fields(config_class)}
+    return config_class(**{key: value for key, value in vars(args).items() if key in fields})
+
+
 @dataclasses.dataclass(frozen=True)
 class Task:
     name: str

@@ -1,9 +1,9 @@
 """Command-line actions of the image-classification family."""
 
-import dataclasses
 
 from gallery.classification.config import ARCHITECTURES, TrainConfig
 from gallery.classification.data import DATASETS
+from gallery.tasks import config_from_args
 
 DEFAULT_MODEL = "models/classification/cifar10_resnet"
 
@@ -44,8 +44,7 @@ def add_arguments(action, parser):
 def train(args, command):
     from gallery.classification.train import train as run_training
 
-    fields = {field.name for field in dataclasses.fields(TrainConfig)}
-    config = TrainConfig(**{key: value for key, value in vars(args).items() if key in fields})
+    config = config_from_args(TrainConfig, args)
     out = run_training(config, command)
     result = {"model": str(out)}
     if not args.no_evaluate:

@@ -1,8 +1,8 @@
 """Command-line actions of the emotion family."""
 
-import dataclasses
 
 from gallery.emotion.config import CLASS_WEIGHTING, EmotionConfig
+from gallery.tasks import config_from_args
 
 DEFAULT_MODEL = "models/emotion/fer2013_resnet"
 
@@ -42,8 +42,7 @@ def add_arguments(action, parser):
 def train(args, command):
     from gallery.emotion.train import train as run_training
 
-    fields = {field.name for field in dataclasses.fields(EmotionConfig)}
-    config = EmotionConfig(**{key: value for key, value in vars(args).items() if key in fields})
+    config = config_from_args(EmotionConfig, args)
     out = run_training(config, command)
     result = {"model": str(out)}
     if not args.no_evaluate:

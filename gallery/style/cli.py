@@ -1,8 +1,8 @@
 """Command-line actions of the style-transfer family."""
 
-import dataclasses
 
 from gallery.style.config import StyleConfig
+from gallery.tasks import config_from_args
 
 
 def add_arguments(action, parser):
@@ -43,8 +43,7 @@ def add_arguments(action, parser):
 def train(args, command):
     from gallery.style.train import train as run_training
 
-    fields = {field.name for field in dataclasses.fields(StyleConfig)}
-    config = StyleConfig(**{key: value for key, value in vars(args).items() if key in fields})
+    config = config_from_args(StyleConfig, args)
     return {"model": str(run_training(config, command))}
 
 

@@ -1,9 +1,9 @@
 """Command-line actions of the summarisation family."""
 
-import dataclasses
 import sys
 
 from gallery.summarization.config import KINDS, SummarizationConfig
+from gallery.tasks import config_from_args
 
 DATASETS = ("bbc", "ria", "gazeta", "cnn_dailymail", "xsum")
 METHODS = ("neural", "lead", "textrank")
@@ -40,8 +40,7 @@ def add_arguments(action, parser):
 def train(args, command):
     from gallery.summarization.train import train as run_training
 
-    fields = {field.name for field in dataclasses.fields(SummarizationConfig)}
-    config = SummarizationConfig(**{key: value for key, value in vars(args).items() if key in fields})
+    config = config_from_args(SummarizationConfig, args)
     out = run_training(config, command)
     result = {"model": str(out)}
     if not args.no_evaluate:
