@@ -134,3 +134,17 @@ def test_offline_without_weights_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(keras.utils, "get_file", offline)
     with pytest.raises(UserError, match="GALLERY_SQUEEZENET_WEIGHTS"):
         lossnet.squeezenet_weights_path()
+
+
+def test_coco_offline_is_a_clear_error(monkeypatch):
+    import tensorflow_datasets as tfds
+
+    from gallery.style.data import training_content
+    from gallery.tasks import UserError
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("no internet")
+
+    monkeypatch.setattr(tfds, "load", offline)
+    with pytest.raises(UserError, match="COCO"):
+        training_content("coco", 64, 4)

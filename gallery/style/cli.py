@@ -9,7 +9,8 @@ def add_arguments(action, parser):
     defaults = StyleConfig()
     if action == "train":
         parser.add_argument("--style-image", required=True, help="the painting to learn")
-        parser.add_argument("--content-dir", required=True, help="a folder of photos (every third is held out)")
+        parser.add_argument("--content-dir", required=True,
+                            help="a folder of photos (every third is held out), or coco (tfds coco/2017, download)")
         parser.add_argument("--extra-content-dir", help="more content images, e.g. CIFAR-10 train (upscaled)")
         parser.add_argument("--out", help="output folder (default models/style/STYLE_NAME)")
         for field in ("size", "crops", "epochs", "batch_size", "seed"):

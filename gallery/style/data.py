@@ -1,6 +1,6 @@
 """Content images for training and evaluating style networks, from any local folder of photos.
 
-COCO (tfds `coco/2017`) is the usual training set; offline, many random crops at random scales
+COCO (tfds `coco/2017`, `--content-dir coco`) is the usual training set; offline, many random crops at random scales
 of a few photos (plus, optionally, any other image folder such as CIFAR-10, upscaled) stand in.
 Held out for evaluation: every third photo of the content folder in name order (index % 3 == 0).
 """
@@ -49,10 +49,26 @@ def random_crops(photos, size, count, rng):
     return crops
 
 
+def coco_photos(count):
+    """The first `count` COCO 2017 training images (tfds download)."""
+    try:
+        import tensorflow_datasets as tfds
+
+        rows = tfds.as_numpy(tfds.load("coco/2017", split="train").take(count))
+        return [fit_within(row["image"], 1024) for row in rows]
+    except Exception as error:
+        raise UserError(f"Could not load COCO with tfds ({type(error).__name__}). "
+                        "Offline, pass --content-dir with a folder of photos.") from None
+
+
 def training_content(content_dir, size, count, extra_dir=None, seed=0):
-    """uint8 (count, size, size, 3): crops of the training photos, a quarter from `extra_dir` when given."""
+    """uint8 (count, size, size, 3): crops of the training photos ("coco": tfds COCO 2017), a quarter
+    from `extra_dir` when given."""
     rng = np.random.default_rng(seed)
-    photos = [fit_within(read_image(p), 1024) for p in split_photos(content_dir)[0]]
+    if content_dir == "coco":
+        photos = coco_photos(count)
+    else:
+        photos = [fit_within(read_image(p), 1024) for p in split_photos(content_dir)[0]]
     if not photos:
         raise UserError(f"{content_dir} needs at least two photos (every third one is held out).")
     extra_count = count // 4 if extra_dir else 0
