@@ -67,3 +67,13 @@ def test_failed_download_is_a_clear_error(tmp_path):
     result = run_cli("train", "classification", "--dataset", "mnist", "--epochs", 1, "--out", tmp_path / "m", env=offline)
     assert result.returncode == 2
     assert "Could not download mnist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_card_metrics_are_formatted_by_kind():
+    from gallery.cards import format_metric
+
+    assert format_metric("accuracy", 0.9434) == "94.34 %"
+    assert format_metric("rouge2", 0.6146) == "61.46 %"
+    assert format_metric("style_loss_vs_optimisation", 2.987) == "2.99×"
+    assert format_metric("content_loss", 4928.1) == "4,928"
+    assert format_metric("ms_per_512px_image", 236.4) == "236"
