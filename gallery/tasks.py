@@ -11,7 +11,7 @@ class UserError(Exception):
     """A problem the user can fix; shown as a one-line message, never a traceback."""
 
 
-USER_ERRORS = (UserError, ImageError, TextError, FileNotFoundError)
+USER_ERRORS = (UserError, ImageError, TextError, FileNotFoundError, IsADirectoryError, PermissionError)
 
 
 def config_from_args(config_class, args):

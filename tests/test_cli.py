@@ -77,3 +77,9 @@ def test_card_metrics_are_formatted_by_kind():
     assert format_metric("style_loss_vs_optimisation", 2.987) == "2.99×"
     assert format_metric("content_loss", 4928.1) == "4,928"
     assert format_metric("ms_per_512px_image", 236.4) == "236"
+
+
+def test_a_folder_given_as_input_file_is_a_clear_error(tmp_path):
+    result = run_cli("predict", "summarization", tmp_path)
+    assert result.returncode == 2
+    assert "Is a directory" in result.stderr and "Traceback" not in result.stderr
