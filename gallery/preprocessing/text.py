@@ -68,8 +68,6 @@ def decode_text(data):
     """Uploaded bytes → str; raises TextError for empty, binary, non-UTF-8 or oversized input."""
     if not data:
         raise TextError("The text is empty.")
-    if b"\x00" in data[:65536] or len(_BINARY_CONTROL.findall(data[:65536].decode("latin-1"))) > 8:
-        raise TextError("This looks like a binary file, not text. Please upload a plain .txt file.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -79,11 +77,12 @@ def decode_text(data):
 
 def checked_text(text):
     """`text`, or a TextError that says why it cannot be summarised."""
+    if _BINARY_CONTROL.search(text):
+        raise TextError("This looks like a binary file, not text (it holds control characters). "
+                        "Please use plain text.")
     if len(text) > MAX_CHARS:
         raise TextError(f"The text has {len(text):,} characters; the limit is {MAX_CHARS:,}. "
                         "Please summarise a shorter part.")
-    if _BINARY_CONTROL.search(text) or "\x00" in text:
-        raise TextError("The text contains control characters; it looks like a binary file.")
     if not words(text):
         raise TextError("The text is empty: there are no words to summarise.")
     return text
