@@ -23,10 +23,9 @@ from gallery.style.optimize import stylise_by_optimisation
 from gallery.style.predict import fast_stylise, load_transform, loss_network, resized
 
 
-def losses_of(extractor, grams, image, photo):
-    """{"content", "style", "tv"} of one uint8 image against its photo and the style's Gram matrices."""
-    layer = PerceptualLosses(extractor, grams)
-    values = layer(image[None].astype(np.float32), photo[None].astype(np.float32))
+def losses_of(losses, image, photo):
+    """{"content", "style", "tv"} of one uint8 image against its photo, under a `PerceptualLosses` layer."""
+    values = losses(image[None].astype(np.float32), photo[None].astype(np.float32))
     return {name: float(np.asarray(value)[0]) for name, value in values.items()}
 
 
@@ -37,16 +36,16 @@ def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeeze
     extractor = loss_network(network, weights_path)
     style = fit_within(read_image(model_dir / "style.jpg") if (model_dir / "style.jpg").exists()
                        else read_image(cards.load_card(model_dir)["training"]["config"]["style_image"]), 512)
-    grams = style_targets(extractor, style)
+    losses = PerceptualLosses(extractor, style_targets(extractor, style))
     held_out = split_photos(content_dir)[1]
     fast, optimised, rows = [], [], []
     for path in held_out:
         photo = resized(read_image(path), size)
         quick = fast_stylise(model, photo)
-        fast.append(losses_of(extractor, grams, quick, photo))
+        fast.append(losses_of(losses, quick, photo))
         start = time.perf_counter()
         image, _, _ = stylise_by_optimisation(extractor, photo, style, steps=steps)
-        optimised.append(losses_of(extractor, grams, image, photo))
+        optimised.append(losses_of(losses, image, photo))
         rows.append(resized(np.concatenate([photo, quick, image], axis=1), 3 * 256))
         if report:
             report(f"{path.name}: fast style loss {fast[-1]['style']:.2f}, optimisation ({steps} steps, "

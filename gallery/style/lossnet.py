@@ -8,7 +8,7 @@ preprocessing (BGR, ImageNet mean subtracted, as in Caffe) happens inside.
 Layers (SqueezeNet), chosen to mirror the classic VGG choices at similar depth and stride:
 - content: `fire3` (stride 4, like VGG's relu2_2 in Johnson et al.);
 - style: `conv1` (stride 2), `fire2` and `fire3` (stride 4), `fire5` (stride 8), `fire7` (stride 16),
-  textures from fine to coarse; weights normalise each layer's Gram loss by its channel count.
+  textures from fine to coarse; each layer counts equally, its Gram matrix normalised by H·W·C.
 """
 
 import os

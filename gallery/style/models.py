@@ -7,7 +7,8 @@ normalisation (`GroupNormalization` with one group per channel) after every inne
 input size works: the output is cropped back to the input's size.
 
 Losses, on the loss network's features (`gallery.style.lossnet`): content = mean squared
-feature difference; style = weighted mean squared difference of Gram matrices; total variation
+feature difference; style = mean squared difference of Gram matrices, each layer counting
+equally; total variation
 = mean absolute difference of neighbouring pixels (on [0, 1] images).
 """
 
@@ -60,12 +61,12 @@ def content_loss(generated, content):
     return sum(ops.mean(ops.square(g - c), axis=(1, 2, 3)) for g, c in zip(generated, content))
 
 
-def style_loss(generated, grams, layer_weights):
-    """Weighted mean squared difference between Gram matrices and the style's, per image."""
+def style_loss(generated, grams):
+    """Mean squared difference between Gram matrices and the style's, averaged over the style layers, per image."""
     total = 0.0
-    for features, target, weight in zip(generated, grams, layer_weights):
-        total = total + weight * ops.mean(ops.square(gram_matrix(features) - target), axis=(1, 2))
-    return total
+    for features, target in zip(generated, grams):
+        total = total + ops.mean(ops.square(gram_matrix(features) - target), axis=(1, 2))
+    return total / len(grams)
 
 
 def total_variation(image):
@@ -73,11 +74,6 @@ def total_variation(image):
     dx = ops.abs(image[:, :, 1:, :] - image[:, :, :-1, :]) / 255.0
     dy = ops.abs(image[:, 1:, :, :] - image[:, :-1, :, :]) / 255.0
     return ops.mean(dx, axis=(1, 2, 3)) + ops.mean(dy, axis=(1, 2, 3))
-
-
-def style_layer_weights(grams):
-    """Equal share per style layer after normalising by the Gram size (so no layer dominates)."""
-    return [1.0 / len(grams)] * len(grams)
 
 
 @keras.saving.register_keras_serializable("gallery")
@@ -88,13 +84,12 @@ class PerceptualLosses(layers.Layer):
         super().__init__(**kwargs)
         self.extractor = extractor
         self.grams = [ops.convert_to_tensor(g) for g in grams]
-        self.layer_weights = style_layer_weights(grams)
 
     def call(self, stylised, content):
         generated = self.extractor(stylised)
         reference = self.extractor(content)
         return {"content": content_loss(generated["content"], reference["content"]),
-                "style": style_loss(generated["style"], self.grams, self.layer_weights),
+                "style": style_loss(generated["style"], self.grams),
                 "tv": total_variation(stylised)}
 
 

@@ -32,7 +32,8 @@ def train(config, command=""):
     content = training_content(config.content_dir, config.size, config.crops, config.extra_content_dir, config.seed)
     extractor = feature_extractor(config.loss_network, config.loss_network_weights)
     transform = build_transform_net()
-    model = training_model(transform, extractor, style_targets(extractor, style_image(config.style_image)))
+    style = style_image(config.style_image)
+    model = training_model(transform, extractor, style_targets(extractor, style))
     model.compile(keras.optimizers.Adam(config.learning_rate), loss={k: mean_of_output for k in config.weights()},
                   loss_weights=config.weights())
     print(f"{transform.count_params():,} parameters; {len(content)} content crops of {config.size} px.")
@@ -40,7 +41,7 @@ def train(config, command=""):
     training.fit_resumable(model, content, {k: zeros for k in config.weights()}, out, config.epochs,
                            config.batch_size, whole_model_checkpoints=False)
     training.save_model(transform, out)
-    Image.fromarray(fit_within(style_image(config.style_image), 256)).save(out / "style.jpg", quality=90)
+    Image.fromarray(fit_within(style, 256)).save(out / "style.jpg", quality=90)
     write_training_card(out, config, transform, command, len(content))
     training.finish(out)
     return out
