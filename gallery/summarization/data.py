@@ -11,6 +11,7 @@
 """
 
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -64,8 +65,9 @@ def _decode(data):
         return data.decode("latin-1")
 
 
+@functools.lru_cache(maxsize=2)
 def _bbc_files(source):
-    """{relative path: bytes} of the BBC text files under a folder or in a .tar.gz archive."""
+    """{relative path: bytes} of the BBC text files under a folder or in a .tar.gz archive, read once per source."""
     if source.is_file():
         with tarfile.open(source) as tar:
             return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.name.endswith(".txt")}

@@ -12,7 +12,7 @@ from gallery import cards
 from gallery.preprocessing.text import split_sentences
 from gallery.summarization import baselines
 from gallery.summarization.data import load_documents
-from gallery.summarization.predict import choose
+from gallery.summarization.predict import choose, default_model
 from gallery.summarization.rouge import mean_rouge
 from gallery.tasks import UserError
 
@@ -46,8 +46,6 @@ def score_methods(documents, kind, methods, model_dir=None, progress=None):
 
 
 def evaluate_model(model_dir, dataset, data_dir=None, split="test", kind=None, limit=None, command=""):
-    from gallery.summarization.predict import default_model
-
     model_dir = Path(model_dir) if model_dir else default_model(kind or "summary", "en")
     card = cards.load_card(model_dir)
     kind = card.get("kind", kind or "summary")

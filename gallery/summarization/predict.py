@@ -67,6 +67,12 @@ def compiled_search(model):
     return lambda source: abstractive.generate(core, source)
 
 
+def model_for(kind, language, model_dir):
+    """(model, tokenizer) of `model_dir`, or of the shipped model for `kind` and `language`."""
+    model, tokenizer, _ = load_model(str(model_dir or default_model(kind, language)))
+    return model, tokenizer
+
+
 def headline_ids(model, tokenizer, text):
     """Beam-search output ids for one cleaned article."""
     source = encode(tokenizer, [text], abstractive.MAX_SOURCE)
@@ -92,15 +98,14 @@ def choose(sentences, text, kind, method, language, model_dir):
         elif method == "textrank":
             chosen = baselines.textrank(sentences, k, language)
         else:
-            model, tokenizer, _ = load_model(str(model_dir or default_model(kind, language)))
-            chosen = baselines.top_k(extractive.sentence_scores(model, tokenizer, sentences), k)
+            chosen = baselines.top_k(extractive.sentence_scores(*model_for(kind, language, model_dir), sentences), k)
         return " ".join(sentences[i] for i in chosen), chosen
     if method == "lead":
         headline = baselines.first_words(text)
     elif method == "textrank":
         headline = baselines.first_words(sentences[baselines.textrank(sentences, 1, language)[0]])
     else:
-        model, tokenizer, _ = load_model(str(model_dir or default_model(kind, language)))
+        model, tokenizer = model_for(kind, language, model_dir)
         headline = decode(tokenizer, headline_ids(model, tokenizer, text))
     return headline, supporting_sentences(sentences, headline, language)
 
