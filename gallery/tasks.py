@@ -34,7 +34,7 @@ class Task:
 
 TASKS = {task.name: task for task in (
     Task("classification", "Image classification",
-         "LeNet-5 and a ResNet-9-style CNN on Fashion-MNIST and CIFAR-10, or your own folders.", True),
+         "LeNet-5, a ResNet-9-style CNN and airbench on Fashion-MNIST and CIFAR-10, or your own folders.", True),
     Task("emotion", "Facial emotion recognition", "Faces found in a photo, each with one of 7 emotions.", True),
     Task("style", "Neural style transfer", "Paint a photo in the style of a painting.", True),
     Task("summarization", "Text summarisation", "Headlines and summaries of English and Russian news.", True),

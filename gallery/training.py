@@ -31,6 +31,55 @@ def sgd(peak, weight_decay, epochs, steps_per_epoch):
     return optimizer
 
 
+@keras.saving.register_keras_serializable(package="gallery")
+class PiecewiseLinear(keras.optimizers.schedules.LearningRateSchedule):
+    """Learning rate interpolated linearly between (step, value) points, constant after the last."""
+
+    def __init__(self, steps, values):
+        self.steps, self.values = list(steps), list(values)
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        rate = keras.ops.convert_to_tensor(self.values[0], "float32")
+        for (x0, y0), (x1, y1) in zip(zip(self.steps, self.values), zip(self.steps[1:], self.values[1:])):
+            between = keras.ops.logical_and(step >= x0, step < x1)
+            rate = keras.ops.where(between, y0 + (y1 - y0) * (step - x0) / max(x1 - x0, 1), rate)
+        return keras.ops.where(step >= self.steps[-1], self.values[-1], rate)
+
+    def get_config(self):
+        return {"steps": self.steps, "values": self.values}
+
+
+class Lookahead(keras.callbacks.Callback):
+    """Every `every` steps, pull the weights to an EMA of themselves whose decay grows as (step/total)³.
+
+    airbench's Lookahead (after Zhang et al. 2019); the weights end as the EMA. After a resume the
+    EMA restarts from the restored weights.
+    """
+
+    def __init__(self, total_steps, every=5, decay=0.95 ** 5):
+        super().__init__()
+        self.total_steps, self.every, self.decay = total_steps, every, decay
+
+    def _variables(self):
+        return [v for v in self.model.weights if "float" in str(v.dtype)]
+
+    def on_train_begin(self, logs=None):
+        self.average = [v.numpy() for v in self._variables()]
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.optimizer.iterations.numpy())
+        if step % self.every == 0:
+            decay = self.decay * min(step / self.total_steps, 1.0) ** 3
+            for average, variable in zip(self.average, self._variables()):
+                average += (1 - decay) * (variable.numpy() - average)
+                variable.assign(average)
+
+    def on_train_end(self, logs=None):
+        for average, variable in zip(self.average, self._variables()):
+            variable.assign(average)
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Adds `epoch_time_s` to the logs so wall time survives a resume in history.csv."""
 
@@ -67,7 +116,7 @@ def keep_history_rows(path, epochs):
 
 
 def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_weight=None, best_on=None,
-                  whole_model_checkpoints=True):
+                  whole_model_checkpoints=True, callbacks=()):
     """`model.fit` with per-epoch checkpoints, history.csv and resume; returns the History.
 
     With `best_on` (a validation metric to maximise), the best epoch is also kept as `checkpoints/best.keras`.
@@ -90,6 +139,7 @@ def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_w
                                                                     else "last.weights.h5")),
                                         save_weights_only=not whole_model_checkpoints),
         keras.callbacks.BackupAndRestore(str(backup_dir(out)), double_checkpoint=True, delete_checkpoint=False),
+        *callbacks,  # after the restore, so they start from the restored state
     ]
     return model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=validation,
                      class_weight=class_weight, callbacks=callbacks, verbose=1 if os.isatty(1) else 2)

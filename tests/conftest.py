@@ -68,6 +68,16 @@ def tiny_model(cifar_slice, models_root):
 
 
 @pytest.fixture(scope="session")
+def tiny_airbench(cifar_slice, models_root):
+    """A width-4 airbench (with its test-time views) trained for one epoch on the CIFAR slice."""
+    out = models_root / "classification" / "tiny_cifar10_airbench"
+    result = run_cli("train", "classification", "--dataset", "cifar10", "--data-dir", cifar_slice, "--arch", "airbench",
+                     "--width", 4, "--epochs", 1, "--batch-size", 32, "--out", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out
+
+
+@pytest.fixture(scope="session")
 def fer_folder(shared_data, tmp_path_factory):
     """The FER2013 folder release with at most 3 files per class and split prefix, from the real archive."""
     root = tmp_path_factory.mktemp("fer2013")

@@ -40,3 +40,68 @@ def test_transfer_copies_the_backbone_not_the_head():
     assert copied > 10
     np.testing.assert_array_equal(source.get_layer("s2_conv").get_weights()[0], target.get_layer("s2_conv").get_weights()[0])
     assert target.get_layer("probabilities").get_weights()[0].shape == (4 * 2**3, 2)  # a new 2-class head
+
+
+def airbench(classes="abc", width=4, flip=True):
+    sample = np.random.default_rng(3).integers(0, 256, (64, 32, 32, 3), dtype=np.uint8)
+    return build_classifier("airbench", list(classes), (32, 32), 3, width=width, flip=flip, sample=sample)
+
+
+def test_whitening_kernel_decorrelates_patches():
+    from gallery.classification.models import whitening_kernel
+
+    rng = np.random.default_rng(4)
+    images = rng.normal(size=(200, 8, 8, 3)) + rng.normal(size=(200, 8, 8, 1))  # channels strongly correlated
+    kernel = whitening_kernel(images, eps=0)
+    patches = np.lib.stride_tricks.sliding_window_view(images, (2, 2), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
+    responses = patches.reshape(-1, 12) @ kernel.reshape(12, 24)[:, :12]
+    np.testing.assert_allclose(responses.T @ responses / len(responses), np.eye(12), atol=1e-4)
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_airbench_averages_test_time_views_only_at_inference(flip):
+    model = airbench(flip=flip)
+    images = np.random.default_rng(5).integers(0, 256, (3, 45, 37, 3), dtype=np.uint8)
+    probs = model.predict(images, verbose=0)
+    assert probs.shape == (3, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-5)
+    assert model(images, training=True).shape == (3, 3)
+    views = model.get_layer("views")(images.astype("float32") / 255)
+    assert views.shape[0] == (6 if flip else 3) * 3
+
+
+def test_airbench_view_average_of_identical_views_is_the_view():
+    from gallery.classification.models import MeanOverViews
+
+    logits = np.random.default_rng(6).normal(size=(2, 5)).astype("float32")
+    np.testing.assert_allclose(MeanOverViews()(np.tile(logits, (6, 1))), logits, rtol=1e-6)
+
+
+def test_airbench_saves_and_loads_with_its_custom_layers(tmp_path):
+    import keras
+
+    from gallery.classification.predict import class_activation_map
+
+    model = airbench()
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    image = np.random.default_rng(7).integers(0, 256, (1, 32, 32, 3), dtype=np.uint8)
+    np.testing.assert_allclose(loaded.predict(image, verbose=0), model.predict(image, verbose=0), atol=1e-6)
+    cam = class_activation_map(loaded, image[0], 1)
+    assert cam.shape == (3, 3) and cam.max() <= 1
+
+
+def test_airbench_recipe_is_the_default_for_its_architecture_only():
+    from gallery.classification.config import TrainConfig
+    from gallery.classification.train import airbench_sgd
+
+    assert TrainConfig(arch="airbench").batch_size == 1024 and TrainConfig().batch_size == 256
+    assert TrainConfig(arch="airbench", epochs=3).epochs == 3
+    optimizer = airbench_sgd(1.5, 0.0, 100)
+
+    def rate_at(step):
+        optimizer.iterations.assign(step)
+        return float(optimizer.learning_rate)
+
+    np.testing.assert_allclose([rate_at(step) for step in (0, 23, 62, 100, 200)],
+                               [0.3, 1.5, 1.5 + (0.105 - 1.5) * 39 / 77, 0.105, 0.105], rtol=1e-6)

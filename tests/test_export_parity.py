@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import ROOT, run_cli
 from PIL import Image
 
@@ -33,7 +34,9 @@ def rotated_copy(photo, folder):
     return path
 
 
-def test_savedmodel_matches_keras_in_a_fresh_process(tiny_model, photos, tmp_path):
+@pytest.mark.parametrize("model_fixture", ["tiny_model", "tiny_airbench"])
+def test_savedmodel_matches_keras_in_a_fresh_process(model_fixture, photos, tmp_path, request):
+    tiny_model = request.getfixturevalue(model_fixture)
     photos = photos + [rotated_copy(photos[0], tmp_path)]
     exported = run_cli("export", "classification", "--model", tiny_model, "--out", tmp_path / "saved", "--json")
     assert exported.returncode == 0, exported.stderr[-2000:]

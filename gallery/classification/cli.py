@@ -1,11 +1,16 @@
 """Command-line actions of the image-classification family."""
 
 
-from gallery.classification.config import ARCHITECTURES, TrainConfig
+from gallery.classification.config import (
+    ARCHITECTURES,
+    HYPERPARAMETERS,
+    RECIPES,
+    TrainConfig,
+)
 from gallery.classification.data import DATASETS
 from gallery.tasks import config_from_args
 
-DEFAULT_MODEL = "models/classification/cifar10_resnet"
+DEFAULT_MODEL = "models/classification/cifar10_airbench"
 
 
 def add_arguments(action, parser):
@@ -18,10 +23,12 @@ def add_arguments(action, parser):
     if action == "train":
         parser.add_argument("--out", help="output folder (default models/classification/DATASET_ARCH)")
         parser.add_argument("--arch", choices=ARCHITECTURES, default=defaults.arch)
-        for field in ("width", "epochs", "batch_size", "seed", "image_size"):
+        for field in ("width", "seed", "image_size"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
-        for field in ("learning_rate", "weight_decay", "label_smoothing", "dropout", "val_fraction"):
-            parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
+        parser.add_argument("--val-fraction", type=float, default=defaults.val_fraction)
+        for field in HYPERPARAMETERS:
+            parser.add_argument(f"--{field.replace('_', '-')}", type=int if field in ("epochs", "batch_size") else float,
+                                help=f"default per --arch: {', '.join(f'{arch} {recipe[field]}' for arch, recipe in RECIPES.items())}")
         parser.add_argument("--init-from", help="model folder whose matching layers initialise this one (transfer)")
         parser.add_argument("--backbone-weights", default=defaults.backbone_weights,
                             help="ImageNet backbones: 'imagenet' (downloaded), 'none', or a weights file")

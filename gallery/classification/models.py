@@ -1,4 +1,4 @@
-"""Keras 3 image classifiers: LeNet-5 (the lecture baseline), a ResNet-9-style CNN, ImageNet backbones.
+"""Keras 3 image classifiers: LeNet-5 (the lecture baseline), a ResNet-9-style CNN, airbench, ImageNet backbones.
 
 Every model takes RGB uint8 images of any size, shape (None, None, 3): the first layers
 (`gallery.preprocessing.layers`) resize with a centre crop, convert to the model's channel count
@@ -7,7 +7,8 @@ serves `fit`, `predict`, the app and the exported SavedModel.
 """
 
 import keras
-from keras import layers
+import numpy as np
+from keras import layers, ops
 
 from gallery.classification.config import ARCHITECTURES, IMAGENET_BACKBONES
 from gallery.preprocessing.layers import preprocessing_layers
@@ -56,6 +57,107 @@ def resnet_features(x, width=32, residual=(True, False, True)):
     return layers.Activation("linear", name="features")(x)
 
 
+@keras.saving.register_keras_serializable(package="gallery")
+class ScaledBias(layers.Layer):
+    """Adds a learned per-channel bias stored divided by `scale`: SGD then moves it `scale`² times faster."""
+
+    def __init__(self, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return x + self.scale * self.bias
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+class _ViewLayer(layers.Layer):
+    """Base of the test-time view layers: `flip` says whether mirrored views are used."""
+
+    def __init__(self, flip=True, **kwargs):
+        super().__init__(**kwargs)
+        self.flip = flip
+
+    def get_config(self):
+        return {**super().get_config(), "flip": self.flip}
+
+
+@keras.saving.register_keras_serializable(package="gallery")
+class TestTimeViews(_ViewLayer):
+    """At inference, stacks the image, 1-pixel shifts of it and their mirrors along the batch; identity in training."""
+
+    def call(self, x, training=False):
+        if training:
+            return x
+        padded = ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="reflect")
+        shifts = [x, padded[:, :-2, :-2], padded[:, 2:, 2:]]
+        return ops.concatenate([view for shift in shifts for view in ([shift, ops.flip(shift, axis=2)]
+                                                                      if self.flip else [shift])], axis=0)
+
+
+@keras.saving.register_keras_serializable(package="gallery")
+class MeanOverViews(_ViewLayer):
+    """Averages the logits of `TestTimeViews`: half the unshifted views, half the shifted ones (airbench's TTA)."""
+
+    def call(self, logits, training=False):
+        if training:
+            return logits
+        weights = [0.25] * 2 + [0.125] * 4 if self.flip else [0.5, 0.25, 0.25]
+        views = ops.reshape(logits, (len(weights), -1, logits.shape[-1]))
+        return ops.tensordot(ops.convert_to_tensor(weights, dtype=logits.dtype), views, axes=1)
+
+
+def whitening_kernel(images, eps=5e-4):
+    """2×2 convolution kernel that whitens the images' patches: ± eigenvectors of their covariance / √eigenvalue."""
+    patches = np.lib.stride_tricks.sliding_window_view(images, (2, 2), axis=(1, 2))  # N, H-1, W-1, C, 2, 2
+    patches = patches.transpose(0, 1, 2, 4, 5, 3).reshape(-1, 4 * images.shape[-1]).astype(np.float64)
+    eigenvalues, eigenvectors = np.linalg.eigh(patches.T @ patches / len(patches))
+    filters = eigenvectors / np.sqrt(eigenvalues + eps)
+    return np.concatenate([filters, -filters], axis=1).reshape(2, 2, images.shape[-1], -1).astype("float32")
+
+
+def _airbench_conv(x, filters, name):
+    """3×3 convolution whose first filters start as the identity (airbench's partial Dirac init)."""
+    conv = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=name)
+    y = conv(x)
+    kernel = ops.convert_to_numpy(conv.kernel)
+    for channel in range(min(kernel.shape[2:])):
+        kernel[..., channel] = 0
+        kernel[1, 1, channel, channel] = 1
+    conv.kernel.assign(kernel)
+    return y
+
+
+def _airbench_bn(x, name):
+    x = layers.BatchNormalization(momentum=0.4, center=False, scale=False, name=f"{name}_bn")(x)
+    return layers.Activation("gelu", name=f"{name}_gelu")(ScaledBias(8.0, name=f"{name}_bias")(x))
+
+
+def airbench_features(x, sample, width=32):
+    """The airbench94 trunk (Jordan 2024, "94% on CIFAR-10 in 3.29 seconds on a single GPU").
+
+    Standardisation and a frozen 2×2 patch-whitening convolution, both fitted on `sample` (float
+    images as the model sees them), then three blocks of `2·width`, `8·width`, `8·width` channels
+    (airbench94: 64, 256, 256): conv, 2×2 max pooling, BN, GELU, conv, BN, GELU. BatchNorm has no
+    scale and its bias learns 64× faster (`ScaledBias`).
+    """
+    mean, std = sample.mean(axis=(0, 1, 2)), sample.std(axis=(0, 1, 2)) + 1e-6
+    x = layers.Rescaling(list(1 / std), list(-mean / std), name="standardize")(x)
+    whiten = layers.Conv2D(8 * sample.shape[-1], 2, use_bias=False, trainable=False, name="whiten")
+    x = whiten(x)
+    whiten.kernel.assign(whitening_kernel((sample - mean) / std))
+    x = layers.Activation("gelu", name="whiten_gelu")(ScaledBias(name="whiten_bias")(x))
+    for block, channels in enumerate((2 * width, 8 * width, 8 * width)):
+        x = _airbench_conv(x, channels, name=f"b{block}_conv1")
+        x = _airbench_bn(layers.MaxPooling2D(2, name=f"b{block}_pool")(x), name=f"b{block}_1")
+        x = _airbench_bn(_airbench_conv(x, channels, name=f"b{block}_conv2"), name=f"b{block}_2")
+    return layers.Activation("linear", name="features")(x)
+
+
 def lenet5_features(x):
     """LeNet-5 (LeCun et al. 1998) with ReLU and max pooling, as taught in the course."""
     x = layers.Conv2D(6, 5, padding="same", activation="relu", name="c1")(x)
@@ -86,12 +188,19 @@ def imagenet_features(x, arch, weights="imagenet", trainable=True):
 
 
 def build_classifier(arch, class_names, image_size, channels, width=32, dropout=0.2, augment=True, flip=True,
-                     backbone_weights="imagenet", train_backbone=True):
-    """Return an uncompiled classifier that maps RGB uint8 images to class probabilities."""
+                     backbone_weights="imagenet", train_backbone=True, sample=None):
+    """Return an uncompiled classifier that maps RGB uint8 images to class probabilities.
+
+    airbench needs `sample`, a few thousand training images (RGB uint8), to fit its input whitening.
+    """
     if arch not in ARCHITECTURES:
         raise ValueError(f"Unknown architecture {arch!r}; choose one of {ARCHITECTURES}.")
     inputs = keras.Input((None, None, 3), dtype="uint8", name="image")
-    x = _stack(inputs, preprocessing_layers(image_size, channels))
+    preprocessing = preprocessing_layers(image_size, channels)
+    x = _stack(inputs, preprocessing)
+    if arch == "airbench":
+        return _airbench_classifier(inputs, x, class_names, _stack(ops.convert_to_tensor(sample), preprocessing),
+                                    width, augment, flip)
     if augment:
         x = _stack(x, augmentation_layers(image_size, flip))
     if arch in IMAGENET_BACKBONES:
@@ -105,3 +214,18 @@ def build_classifier(arch, class_names, image_size, channels, width=32, dropout=
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(len(class_names), activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name=f"{arch}_classifier")
+
+
+def _airbench_classifier(inputs, x, class_names, sample, width, augment, flip):
+    """airbench: ±2-pixel shifts and mirrors in training, the 6-view average at inference, global max pooling."""
+    size = x.shape[1]
+    if augment:
+        x = layers.RandomTranslation(2 / size, 2 / size, fill_mode="reflect", interpolation="nearest",
+                                     name="aug_shift")(x)
+        if flip:
+            x = layers.RandomFlip("horizontal", name="aug_flip")(x)
+    x = TestTimeViews(flip, name="views")(x)
+    x = layers.GlobalMaxPooling2D(name="pool")(airbench_features(x, ops.convert_to_numpy(sample), width))
+    logits = layers.Dense(len(class_names), use_bias=False, name="logits")(x)
+    logits = MeanOverViews(flip, name="mean_over_views")(layers.Rescaling(1 / 9, name="temperature")(logits))
+    return keras.Model(inputs, layers.Activation("softmax", name="probabilities")(logits), name="airbench_classifier")

@@ -41,10 +41,11 @@ def predict_files(model_dir, paths, k=5):
 
 
 def class_activation_map(model, image, class_index):
-    """CAM (Zhou et al. 2016) for GAP models: the head's weights over the last feature maps.
+    """CAM (Zhou et al. 2016) for pooled models: the head's weights over the last feature maps.
 
     Returns a [0, 1] map at feature resolution, or None when the model has no pooled feature
-    head (LeNet-5's dense layers keep no spatial evidence).
+    head (LeNet-5's dense layers keep no spatial evidence). With test-time views (airbench) the
+    maps of the first, unshifted view are used.
     """
     try:
         features = model.get_layer("features")
@@ -53,6 +54,7 @@ def class_activation_map(model, image, class_index):
         return None
     extractor = keras.Model(model.inputs, [features.output, model.output])
     maps, _ = extractor.predict(image[None], verbose=0)
-    weights = model.get_layer("probabilities").get_weights()[0][:, class_index]
+    head = next(layer for layer in reversed(model.layers) if isinstance(layer, keras.layers.Dense))
+    weights = head.get_weights()[0][:, class_index]
     cam = np.maximum(np.tensordot(maps[0], weights, axes=([-1], [0])), 0)
     return cam / cam.max() if cam.max() > 0 else cam

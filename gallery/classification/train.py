@@ -22,22 +22,31 @@ def split_validation(data, fraction, seed):
     return data.take(np.sort(order[count:])), data.take(np.sort(order[:count])) if count else None
 
 
-def compiled_model(config, class_names, image_size, steps_per_epoch):
+def compiled_model(config, class_names, image_size, steps_per_epoch, sample=None):
     """The classifier with SGD + Nesterov momentum, decoupled weight decay, label smoothing."""
     size, channels = config.model_input(image_size)
     model = build_classifier(
         config.arch, class_names, size, channels, width=config.width, dropout=config.dropout,
         flip=config.dataset != "mnist", backbone_weights=config.backbone_weights,
-        train_backbone=not config.freeze_backbone,
+        train_backbone=not config.freeze_backbone, sample=sample,
     )
     if config.init_from:
         from gallery.classification.predict import load_classifier
 
         transfer_weights(load_classifier(config.init_from)[0], model)
-    optimizer = training.sgd(config.learning_rate, config.weight_decay, config.epochs, steps_per_epoch)
+    if config.arch == "airbench":
+        optimizer = airbench_sgd(config.learning_rate, config.weight_decay, config.epochs * steps_per_epoch)
+    else:
+        optimizer = training.sgd(config.learning_rate, config.weight_decay, config.epochs, steps_per_epoch)
     model.compile(optimizer, keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
                   metrics=["accuracy"])
     return model
+
+
+def airbench_sgd(peak, weight_decay, total_steps):
+    """airbench's optimizer: Nesterov momentum 0.85, decay on every weight, LR 0.2 → 1 → 0.07 × peak (23 % warm-up)."""
+    schedule = training.PiecewiseLinear([0, int(0.23 * total_steps), total_steps], [0.2 * peak, peak, 0.07 * peak])
+    return keras.optimizers.SGD(schedule, momentum=0.85, nesterov=True, weight_decay=weight_decay)
 
 
 def transfer_weights(source, target):
@@ -64,12 +73,14 @@ def train(config, command=""):
     train_data, val_data = split_validation(data, config.val_fraction, config.seed)
     classes = len(data.class_names)
     steps_per_epoch = int(np.ceil(len(train_data) / config.batch_size))
-    model = compiled_model(config, data.class_names, data.x.shape[1:3], steps_per_epoch)
+    sample = train_data.x[np.random.default_rng(config.seed).permutation(len(train_data))[:2000]]
+    model = compiled_model(config, data.class_names, data.x.shape[1:3], steps_per_epoch, sample)
     print(f"{model.name}: {model.count_params():,} parameters; {len(train_data)} train / "
           f"{len(val_data) if val_data else 0} validation images of {data.x.shape[1:3]}.")
     validation = (val_data.x, keras.utils.to_categorical(val_data.y, classes)) if val_data else None
+    callbacks = [training.Lookahead(config.epochs * steps_per_epoch)] if config.arch == "airbench" else []
     training.fit_resumable(model, train_data.x, keras.utils.to_categorical(train_data.y, classes), out,
-                           config.epochs, config.batch_size, validation)
+                           config.epochs, config.batch_size, validation, callbacks=callbacks)
     training.save_model(model, out)
     write_training_card(out, config, model, data, command, len(train_data), len(val_data) if val_data else 0)
     training.finish(out)
@@ -83,7 +94,8 @@ def write_training_card(out, config, model, data, command, train_size, val_size)
     channels = "grayscale" if any(layer.name == "grayscale" for layer in model.layers) else "RGB"
     resize = model.get_layer("resize").get_config()
     size = f"{resize['height']}×{resize['width']} {channels}"
-    arch = {"resnet": f"ResNet-9-style CNN, width {config.width}", "lenet5": "LeNet-5"}.get(
+    arch = {"resnet": f"ResNet-9-style CNN, width {config.width}", "lenet5": "LeNet-5",
+            "airbench": "airbench94 CNN (Jordan 2024) with 6-view test-time augmentation"}.get(
         config.arch, f"{IMAGENET_BACKBONES.get(config.arch)} ({config.backbone_weights} weights)")
     start = f"initialised from {config.init_from}" if config.init_from else (
         "from ImageNet weights" if config.arch in IMAGENET_BACKBONES and config.backbone_weights != "none"
