@@ -7,10 +7,12 @@ import streamlit as st
 from common import EXAMPLES, result_or_stop
 
 from gallery.preprocessing.text import TextError, decode_text
+from gallery.summarization.config import METHODS as KIND_METHODS
 from gallery.summarization.predict import summarize
 from gallery.summarization.rouge import rouge
 
-METHODS = {"neural": "Neural model", "lead": "Lead (first sentences / words)", "textrank": "TextRank"}
+METHODS = {"neural": "Neural model", "abstractive": "Neural, abstractive (copy Transformer)",
+           "lead": "Lead (first sentences / words)", "textrank": "TextRank"}
 
 
 @st.cache_data(max_entries=32, show_spinner="Summarising…")
@@ -55,7 +57,7 @@ if picked is None:
 text, reference = picked
 left, right = st.columns(2)
 kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_kind")
-method = right.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="sum_method")
+method = right.radio("Method", KIND_METHODS[kind], format_func=METHODS.get, horizontal=True, key=f"sum_method_{kind}")
 reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",
                           key=f"sum_reference_{kind}")
 result = result_or_stop(cached_summary, text, kind, method)

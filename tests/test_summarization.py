@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from conftest import ROOT, run_cli
 from rouge_score import rouge_scorer
@@ -111,14 +112,31 @@ print(json.dumps({key: [v.decode() for v in value.numpy()] for key, value in out
 """
 
 
-@pytest.mark.parametrize("kind", ["summary", "headline"])
-def test_savedmodel_text_matches_python_in_a_fresh_process(tiny_summarizers, shared_data, tmp_path, kind):
-    exported = run_cli("export", "summarization", "--model", tiny_summarizers[kind], "--out", tmp_path / kind)
+@pytest.mark.parametrize("model", ["summary", "headline", "compressive"])
+def test_savedmodel_text_matches_python_in_a_fresh_process(tiny_summarizers, shared_data, tmp_path, model):
+    exported = run_cli("export", "summarization", "--model", tiny_summarizers[model], "--out", tmp_path / model)
     assert exported.returncode == 0, exported.stderr[-2000:]
     texts = [d.text for d in load_documents("bbc", shared_data / "bbc_news_summary.tar.gz", "test", limit=3)]
-    texts += [ENGLISH, "<p>Short&nbsp;text. Two sentences!</p>"]
-    served = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / kind)], input=json.dumps(texts),
+    texts += [ENGLISH, RUSSIAN, "<p>Short&nbsp;text. Two sentences!</p>", "«Ёлки» — 100% $5bn, ok…"]
+    served = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / model)], input=json.dumps(texts),
                             capture_output=True, text=True, cwd=ROOT)
     assert served.returncode == 0, served.stderr[-2000:]
+    kind = "summary" if model == "summary" else "headline"
     saved = json.loads(served.stdout.strip().splitlines()[-1])[kind]
-    assert saved == [summarize(text, kind, "neural", tiny_summarizers[kind])["text"] for text in texts]
+    assert saved == [summarize(text, kind, "neural", tiny_summarizers[model])["text"] for text in texts]
+
+
+def test_compressive_labels_and_headline_words(tiny_summarizers):
+    from gallery.summarization import compressive
+    from gallery.summarization.predict import load_model
+
+    _, tokenizer, _ = load_model(str(tiny_summarizers["compressive"]))
+    text = "Shares in Allied Domecq's drinks firm have risen, shares said. «Ёлки» rose 15%."
+    ids, labels = compressive.token_labels(tokenizer, text, "Domecq shares rise", "en")
+    index, words = compressive.source_words(tokenizer, text, *compressive.pieces(tokenizer, text))
+    assert words[:4] == ["Shares", "in", "Allied", "Domecq's"] and "Ёлки" in words and "15%" in words
+    assert {words[w] for w in index[labels == 1]} == {"Shares", "Domecq's", "shares"}
+    logits = -np.arange(len(ids), dtype=float)  # earlier words score higher
+    assert compressive.headline(tokenizer, text, logits, words=3) == "Shares in Allied"
+    logits[index == words.index("shares")] = 10  # a repeat counts once, written as it first appears
+    assert compressive.headline(tokenizer, text, logits, words=2) == "Shares in"

@@ -2,11 +2,15 @@
 
 import sys
 
-from gallery.summarization.config import KINDS, SummarizationConfig
+from gallery.summarization.config import (
+    HEADLINE_ARCHITECTURES,
+    KINDS,
+    METHODS,
+    SummarizationConfig,
+)
 from gallery.tasks import config_from_args
 
 DATASETS = ("bbc", "ria", "gazeta", "cnn_dailymail", "xsum")
-METHODS = ("neural", "lead", "textrank")
 
 
 def add_arguments(action, parser):
@@ -20,6 +24,8 @@ def add_arguments(action, parser):
                             help="summary (extractive) or headline")
     if action == "train":
         parser.add_argument("--out", help="output folder (default models/summarization/DATASET_KIND)")
+        parser.add_argument("--arch", choices=HEADLINE_ARCHITECTURES, default=defaults.arch,
+                            help="headlines: abstractive copy Transformer, or the compressive word tagger")
         for field in ("vocab_size", "dim", "epochs", "batch_size", "seed"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
         for field in ("learning_rate", "weight_decay"):
@@ -31,7 +37,9 @@ def add_arguments(action, parser):
         parser.add_argument("--split", default="test", choices=("test", "validation", "train"))
     if action == "predict":
         parser.add_argument("file", help="a UTF-8 text file, or - for standard input")
-        parser.add_argument("--method", choices=METHODS, default="neural")
+        parser.add_argument("--method", choices=METHODS["headline"], default="neural",
+                            help="neural: the best shipped model (headlines: the compressive tagger in English); "
+                                 "abstractive: the copy Transformer (headlines only)")
         parser.add_argument("--model", help="model folder (default: the shipped model for the text's language)")
     if action == "export":
         parser.add_argument("--out", required=True, help="folder for the SavedModel")

@@ -4,7 +4,8 @@ import dataclasses
 from pathlib import Path
 
 KINDS = ("summary", "headline")
-METHODS = {"summary": ("neural", "lead", "textrank"), "headline": ("neural", "lead", "textrank")}
+HEADLINE_ARCHITECTURES = ("copy_transformer", "compressive")  # abstractive generator, word-selecting tagger
+METHODS = {"summary": ("neural", "lead", "textrank"), "headline": ("neural", "abstractive", "lead", "textrank")}
 
 
 @dataclasses.dataclass
@@ -12,6 +13,7 @@ class SummarizationConfig:
     dataset: str = "bbc"
     data_dir: str = None
     kind: str = "summary"
+    arch: str = "copy_transformer"
     out: str = None
     vocab_size: int = 8000
     dim: int = 128
@@ -23,4 +25,5 @@ class SummarizationConfig:
     limit: int = None
 
     def out_dir(self):
-        return Path(self.out or f"models/summarization/{self.dataset}_{self.kind}")
+        suffix = "_compressive" if self.kind == "headline" and self.arch == "compressive" else ""
+        return Path(self.out or f"models/summarization/{self.dataset}_{self.kind}{suffix}")

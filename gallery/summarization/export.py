@@ -3,7 +3,8 @@
 `serving_default`: `text` tf.string[N] → `summary` (or `headline`) tf.string[N]. Inside the graph:
 the cleaning and sentence rules of `gallery.preprocessing.text` (the same regular expressions,
 run by TensorFlow's RE2), the sentencepiece tokenizer (`tensorflow_text`, same model file) and,
-for headlines, the same `keras.ops` beam search as the Python path. Needs the TensorFlow backend.
+for headlines, the same `keras.ops` beam search as the Python path, or the compressive tagger's
+word selection written again in TensorFlow ops. Needs the TensorFlow backend.
 """
 
 from pathlib import Path
@@ -13,7 +14,7 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 from gallery.preprocessing.text import CLEANING_RULES, SENTENCE_RULES, SEPARATOR
-from gallery.summarization import abstractive, extractive
+from gallery.summarization import abstractive, compressive, extractive
 from gallery.summarization.baselines import SUMMARY_PERCENT
 from gallery.summarization.predict import default_model, load_model
 from gallery.summarization.tokenizer import EOS, PAD, TOKENIZER_FILE
@@ -58,6 +59,37 @@ def headline_tf(model, tokenizer, text):
     return tokenizer.detokenize(tf.boolean_mask(ids, stops == 0)[None])[0]
 
 
+def trim_tf(words):
+    """Graph twin of `compressive.trim`."""
+    edge = f"[^\\pL\\pN{compressive.KEEP_CHARACTERS}]+"
+    return tf.strings.regex_replace(words, f"^{edge}|{edge}$", "")
+
+
+def compressive_headline_tf(model, tokenizer, starts, text):
+    """Graph twin of `compressive.headline_of`: the best distinct words, in first-appearance order."""
+    text = clean_text_tf(text)
+    ids, begins, ends = (t[:compressive.MAX_SOURCE] for t in tokenizer.tokenize_with_offsets(text))
+    ids = tf.cast(ids, tf.int32)
+    logits = model(ids[None], training=False)[0]
+    index = tf.maximum(tf.cumsum(tf.cast(tf.gather(starts, ids), tf.int32)) - 1, 0)
+    count = tf.cast(tf.size(ids) > 0, tf.int32) * (tf.reduce_max(tf.concat([index, [0]], 0)) + 1)
+    positions = tf.range(tf.size(ids))
+    first = tf.math.unsorted_segment_min(positions, index, count)
+    last = tf.math.unsorted_segment_max(positions, index, count)
+    begin = tf.cast(tf.gather(begins, first), tf.int32)
+    words = trim_tf(tf.strings.substr(text, begin, tf.cast(tf.gather(ends, last), tf.int32) - begin, unit="BYTE"))
+    scores = tf.math.unsorted_segment_max(logits, index, count)
+    kept = tf.strings.length(words) > 0
+    words, scores = tf.boolean_mask(words, kept), tf.boolean_mask(scores, kept)
+    keys, key_index = tf.unique(tf.strings.regex_replace(tf.strings.lower(words, encoding="utf-8"),
+                                                         compressive.POSSESSIVE, ""))
+    distinct = tf.size(keys)
+    key_scores = tf.math.unsorted_segment_max(scores, key_index, distinct)
+    key_first = tf.math.unsorted_segment_min(tf.range(tf.size(words)), key_index, distinct)
+    best = tf.math.top_k(key_scores, k=tf.minimum(compressive.HEADLINE_WORDS, distinct)).indices
+    return tf.strings.reduce_join(tf.gather(words, tf.sort(tf.gather(key_first, best))), separator=" ")
+
+
 def export_saved_model(model_dir, out):
     """Write the SavedModel to `out`; returns its path."""
     if keras.backend.backend() != "tensorflow":
@@ -67,6 +99,9 @@ def export_saved_model(model_dir, out):
     tokenizer = tf_text.SentencepieceTokenizer(model=(model_dir / TOKENIZER_FILE).read_bytes())
     kind = card.get("kind", "summary")
     one = summary_tf if kind == "summary" else headline_tf
+    if model.name == "headline_tagger":
+        starts = tf.constant(compressive.word_starts(load_model(str(model_dir))[1]))
+        one = lambda model, tokenizer, text: compressive_headline_tf(model, tokenizer, starts, text)  # noqa: E731
     output_name = "summary" if kind == "summary" else "headline"
 
     def serve(text):

@@ -18,7 +18,8 @@ from gallery.preprocessing.text import (
     split_sentences,
     words,
 )
-from gallery.summarization import abstractive, baselines, extractive
+from gallery.summarization import abstractive, baselines, compressive, extractive
+from gallery.summarization.config import METHODS
 from gallery.summarization.tokenizer import (
     TOKENIZER_FILE,
     decode,
@@ -27,14 +28,16 @@ from gallery.summarization.tokenizer import (
 )
 from gallery.tasks import UserError
 
-DEFAULT_MODELS = {("summary", "en"): "summarization/bbc_summary",  # under the models folder
-                  ("headline", "en"): "summarization/bbc_headline",
-                  ("headline", "ru"): "summarization/ria_headline"}
+DEFAULT_MODELS = {("summary", "neural", "en"): "summarization/bbc_summary",  # under the models folder
+                  ("headline", "neural", "en"): "summarization/bbc_headline_compressive",
+                  ("headline", "abstractive", "en"): "summarization/bbc_headline",
+                  ("headline", "neural", "ru"): "summarization/ria_headline",
+                  ("headline", "abstractive", "ru"): "summarization/ria_headline"}
 
 
-def default_model(kind, language):
-    """The shipped model folder for `kind` and `language`; a UserError when there is none."""
-    relative = DEFAULT_MODELS.get((kind, language))
+def default_model(kind, language, method="neural"):
+    """The shipped model folder for `kind`, `method` and `language`; a UserError when there is none."""
+    relative = DEFAULT_MODELS.get((kind, method, language))
     folder = cards.models_root() / relative if relative else None
     if folder is None or not (folder / "model.keras").exists():
         raise UserError(f"No neural {kind} model for {language!r} text is shipped; use --method textrank or lead, "
@@ -67,9 +70,9 @@ def compiled_search(model):
     return lambda source: abstractive.generate(core, source)
 
 
-def model_for(kind, language, model_dir):
-    """(model, tokenizer) of `model_dir`, or of the shipped model for `kind` and `language`."""
-    model, tokenizer, _ = load_model(str(model_dir or default_model(kind, language)))
+def model_for(kind, language, model_dir, method="neural"):
+    """(model, tokenizer) of `model_dir`, or of the shipped model for `kind`, `method` and `language`."""
+    model, tokenizer, _ = load_model(str(model_dir or default_model(kind, language, method)))
     return model, tokenizer
 
 
@@ -105,8 +108,9 @@ def choose(sentences, text, kind, method, language, model_dir):
     elif method == "textrank":
         headline = baselines.first_words(sentences[baselines.textrank(sentences, 1, language)[0]])
     else:
-        model, tokenizer = model_for(kind, language, model_dir)
-        headline = decode(tokenizer, headline_ids(model, tokenizer, text))
+        model, tokenizer = model_for(kind, language, model_dir, method)
+        headline = (compressive.headline_of(model, tokenizer, text) if model.name == "headline_tagger"
+                    else decode(tokenizer, headline_ids(model, tokenizer, text)))
     return headline, supporting_sentences(sentences, headline, language)
 
 
@@ -114,8 +118,8 @@ def summarize(text, kind="summary", method="neural", model_dir=None, language=No
     """Summary or headline of raw `text` with the sentences it drew on; raises TextError/UserError."""
     if kind not in ("summary", "headline"):
         raise UserError(f"Unknown mode {kind!r}; choose summary or headline.")
-    if method not in ("neural", "lead", "textrank"):
-        raise UserError(f"Unknown method {method!r}; choose neural, lead or textrank.")
+    if method not in METHODS[kind]:
+        raise UserError(f"Unknown {kind} method {method!r}; choose {', '.join(METHODS[kind])}.")
     cleaned = clean_text(checked_text(text))
     sentences = split_sentences(cleaned)
     if not words(cleaned) or not sentences:

@@ -12,7 +12,7 @@ import numpy as np
 
 from gallery import cards, plots, training
 from gallery.preprocessing.text import split_sentences
-from gallery.summarization import abstractive, extractive
+from gallery.summarization import abstractive, compressive, extractive
 from gallery.summarization.data import load_documents
 from gallery.summarization.tokenizer import (
     TOKENIZER_FILE,
@@ -25,7 +25,7 @@ from gallery.tasks import UserError
 
 @keras.saving.register_keras_serializable("gallery")
 def masked_binary_crossentropy(y_true, y_pred):
-    """Binary cross-entropy on logits over real sentences (label −1 marks padding)."""
+    """Binary cross-entropy on logits over real sentences or tokens (label −1 marks padding)."""
     mask = keras.ops.cast(keras.ops.greater_equal(y_true, 0.0), "float32")
     loss = keras.losses.binary_crossentropy(keras.ops.maximum(y_true, 0.0)[..., None], y_pred[..., None],
                                             from_logits=True)
@@ -34,7 +34,7 @@ def masked_binary_crossentropy(y_true, y_pred):
 
 @keras.saving.register_keras_serializable("gallery")
 def masked_accuracy(y_true, y_pred):
-    """Share of real sentences whose logit sign matches the label."""
+    """Share of real sentences or tokens whose logit sign matches the label."""
     mask = keras.ops.cast(keras.ops.greater_equal(y_true, 0.0), "float32")
     right = keras.ops.cast(keras.ops.equal(keras.ops.cast(keras.ops.greater(y_pred, 0.0), "float32"), y_true),
                            "float32")
@@ -60,6 +60,16 @@ def headline_arrays(documents, tokenizer):
     return [source, abstractive.teacher_forcing(target)], target
 
 
+def tagger_arrays(documents, tokenizer):
+    """(ids (N, MAX_SOURCE), labels (N, MAX_SOURCE) with −1 for padding) of the compressive tagger."""
+    ids = np.zeros((len(documents), compressive.MAX_SOURCE), np.int32)
+    labels = np.full(ids.shape, -1.0, np.float32)
+    for row, document in enumerate(documents):
+        tokens, hits = compressive.token_labels(tokenizer, document.text, document.title, document.language)
+        ids[row, :len(tokens)], labels[row, :len(tokens)] = tokens, hits
+    return ids, labels
+
+
 def tokenizer_texts(documents):
     return [s for d in documents for s in split_sentences(d.text)] + [d.title for d in documents if d.title]
 
@@ -67,8 +77,9 @@ def tokenizer_texts(documents):
 def compiled_model(config, vocab_size, steps_per_epoch):
     schedule = training.learning_rate_schedule(config.learning_rate, config.epochs, steps_per_epoch)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
-    if config.kind == "summary":
-        model = extractive.build_scorer(vocab_size, config.dim)
+    if config.kind == "summary" or config.arch == "compressive":
+        model = (extractive.build_scorer(vocab_size, config.dim) if config.kind == "summary"
+                 else compressive.build_tagger(vocab_size, config.dim))
         model.compile(optimizer, masked_binary_crossentropy,
                       metrics=[keras.metrics.MeanMetricWrapper(masked_accuracy, name="accuracy")])
     else:
@@ -91,7 +102,8 @@ def train(config, command=""):
     if not tokenizer_path.exists():  # a resumed run keeps its tokenizer
         train_tokenizer(tokenizer_texts(train_docs), tokenizer_path, config.vocab_size)
     tokenizer = load_tokenizer(str(tokenizer_path))
-    arrays = scorer_arrays if config.kind == "summary" else headline_arrays
+    arrays = (scorer_arrays if config.kind == "summary" else
+              tagger_arrays if config.arch == "compressive" else headline_arrays)
     x, y = arrays(train_docs, tokenizer)
     validation = arrays(val_docs, tokenizer)
     model = compiled_model(config, tokenizer.vocab_size(), int(np.ceil(len(y) / config.batch_size)))
@@ -107,14 +119,20 @@ def write_training_card(out, config, model, command, train_size, val_size):
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png")
     what = ("SummaRuNNer-style sentence scorer" if config.kind == "summary"
+            else "compressive headline tagger (Transformer encoder picks words)" if config.arch == "compressive"
             else "Transformer encoder–decoder with copy mechanism")
+    if config.kind == "headline" and config.arch == "compressive":
+        what_more = (f" A headline is its {compressive.HEADLINE_WORDS} best-scored distinct words in source order "
+                     f"(the count that scored best on the validation split).")
+    else:
+        what_more = ""
     caveat = (f" Only {train_size} training documents: this model shows that the path trains and runs end to end, "
               "it is not a useful summariser; a real one needs tens of thousands of article/headline pairs "
               "(Gazeta: 60k, the full RIA corpus: 1M)." if train_size < 1000 else "")
     cards.update(
         out, name=out.name, task="summarization", kind=config.kind, title=f"{what} ({config.dataset})",
         description=f"{what}, trained from scratch on the {config.dataset} training split "
-                    f"({'extractive summaries' if config.kind == 'summary' else 'headlines'}).{caveat}",
+                    f"({'extractive summaries' if config.kind == 'summary' else 'headlines'}).{what_more}{caveat}",
         dataset=config.dataset, architecture=what, parameters=model.count_params(),
         input="raw text (tokenised by the tokenizer.model beside the model)",
         file=cards.artifact_info(out), tokenizer=cards.artifact_info(out, "tokenizer.model"),

@@ -1,0 +1,124 @@
+"""Compressive headlines: a neural tagger picks the article's headline words (after Filippova et al. 2015).
+
+Every subword of the article's first MAX_SOURCE tokens is scored from its embedding, its
+position and how often it occurs in that text (a log count computed in the graph), with two
+Transformer encoder blocks for context. Training labels a subword 1 when its word (stemmed) is
+in the reference title. A headline is the HEADLINE_WORDS best distinct words (a word scores as
+its best subword), in the order they first appear, written as in the source.
+"""
+
+import functools
+import re
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from gallery.summarization.extractive import SentenceContext
+from gallery.summarization.rouge import UnicodeTokenizer
+
+MAX_SOURCE = 192
+HEADLINE_WORDS = 6
+KEEP_CHARACTERS = "$€£%"  # kept at a word's ends; other non-alphanumeric edge characters are stripped
+POSSESSIVE = "['’]s$"  # "Pernod's" and "Pernod" count as one word (a pattern for Python re and RE2)
+
+
+@keras.saving.register_keras_serializable("gallery")
+class TokenCounts(layers.Layer):
+    """(B, L) ids → (B, L, 1) log(1 + occurrences of the same id in the row), padding excluded."""
+
+    def call(self, ids):
+        same = ops.logical_and(ops.equal(ops.expand_dims(ids, 2), ops.expand_dims(ids, 1)),
+                               ops.expand_dims(ops.greater(ids, 0), 1))
+        return ops.expand_dims(ops.log1p(ops.sum(ops.cast(same, "float32"), axis=-1)), -1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, 1)
+
+
+def build_tagger(vocab_size, dim=64, blocks=2, dropout=0.1):
+    """Token ids (B, L) → one logit per token (B, L)."""
+    ids = keras.Input((None,), dtype="int32", name="source_ids")
+    x = layers.Embedding(vocab_size, dim, name="embedding")(ids)
+    x = layers.Add(name="with_counts")([x, layers.Dense(dim, name="counts")(TokenCounts(name="count")(ids))])
+    x = layers.Dropout(dropout)(x)
+    token_ids = layers.Reshape((-1, 1), name="as_sentences")(ids)  # SentenceContext masks rows of all-zero ids
+    for block in range(blocks):
+        x = SentenceContext(dim, max_sentences=MAX_SOURCE, dropout=dropout, name=f"context{block}")(x, token_ids)
+    logits = layers.Reshape((-1,), name="logits")(layers.Dense(1, name="score")(x))
+    return keras.Model(ids, logits, name="headline_tagger")
+
+
+@functools.lru_cache(maxsize=8)
+def word_starts(tokenizer):
+    """Boolean per vocabulary id: the piece begins a word (sentencepiece's '▁')."""
+    return np.array([tokenizer.id_to_piece(i).startswith("▁") for i in range(tokenizer.vocab_size())])
+
+
+def pieces(tokenizer, text):
+    """(ids, byte begin, byte end) of the first MAX_SOURCE subwords of `text`."""
+    proto = tokenizer.encode(text, return_type="proto").pieces[:MAX_SOURCE]
+    return (np.array([p.id for p in proto], np.int32), np.array([p.begin for p in proto]),
+            np.array([p.end for p in proto]))
+
+
+def word_index(tokenizer, ids):
+    """The word each subword belongs to (0-based; a new word at every '▁' piece)."""
+    return np.maximum(np.cumsum(word_starts(tokenizer)[ids]) - 1, 0)
+
+
+def source_words(tokenizer, text, ids, begins, ends):
+    """(word of each subword, each word as written in `text`, trimmed) of the subwords."""
+    index = word_index(tokenizer, ids)
+    data = text.encode("utf-8")
+    words = []
+    for w in range(index[-1] + 1 if len(ids) else 0):
+        members = np.flatnonzero(index == w)
+        words.append(trim(data[begins[members[0]]:ends[members[-1]]].decode("utf-8", errors="ignore")))
+    return index, words
+
+
+def word_key(word):
+    """What makes two words the same: lower case, without a possessive 's."""
+    return re.sub(POSSESSIVE, "", word.lower())
+
+
+def trim(word):
+    """`word` without non-alphanumeric characters at its ends (except KEEP_CHARACTERS)."""
+    keep = lambda c: c.isalnum() or c in KEEP_CHARACTERS  # noqa: E731
+    start, end = 0, len(word)
+    while start < end and not keep(word[start]):
+        start += 1
+    while end > start and not keep(word[end - 1]):
+        end -= 1
+    return word[start:end]
+
+
+def token_labels(tokenizer, text, title, language):
+    """(ids, labels) for one article: 1 for subwords of words in the title, 0 otherwise."""
+    ids, begins, ends = pieces(tokenizer, text)
+    stemmer = UnicodeTokenizer(language)
+    wanted = set(stemmer.tokenize(title))
+    index, words = source_words(tokenizer, text, ids, begins, ends)
+    hits = np.array([bool(wanted & set(stemmer.tokenize(word))) for word in words], np.float32)
+    return ids, hits[index] if len(ids) else np.zeros(0, np.float32)
+
+
+def headline(tokenizer, text, logits, words=HEADLINE_WORDS):
+    """The `words` best-scored distinct words of `text` (by their subwords' `logits`), in first-appearance order."""
+    ids, begins, ends = pieces(tokenizer, text)
+    index, source = source_words(tokenizer, text, ids, begins, ends)
+    best = {}  # word key → [first position, best score, word as first written]
+    for w, word in enumerate(source):
+        if word:
+            entry = best.setdefault(word_key(word), [w, -np.inf, word])
+            entry[1] = max(entry[1], float(np.max(logits[:len(ids)][index == w])))
+    chosen = sorted(best.values(), key=lambda e: (-e[1], e[0]))[:words]
+    return " ".join(surface for _, _, surface in sorted(chosen))
+
+
+def headline_of(model, tokenizer, text):
+    """The tagger's headline for one cleaned article."""
+    ids = pieces(tokenizer, text)[0]
+    logits = np.asarray(model(ids[None], training=False))[0] if len(ids) else np.zeros(0)
+    return headline(tokenizer, text, logits)
