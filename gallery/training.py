@@ -10,9 +10,12 @@ import json
 import os
 import shutil
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
+
+from gallery.tasks import UserError
 
 
 def learning_rate_schedule(peak, epochs, steps_per_epoch):
@@ -155,6 +158,14 @@ def inference_copy(model):
 def save_model(model, out):
     """Write `OUT/model.keras`, the file the gallery serves."""
     inference_copy(model).save(out / "model.keras")
+
+
+def load_model(folder):
+    """`FOLDER/model.keras`, the file the gallery serves; a UserError when the folder has none."""
+    path = Path(folder) / "model.keras"
+    if not path.exists():
+        raise UserError(f"No model at {folder} (expected {path}).")
+    return keras.saving.load_model(path)
 
 
 def finish(out):

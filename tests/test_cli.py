@@ -51,6 +51,9 @@ def test_user_errors_exit_2_with_a_message(tmp_path):
     assert result.returncode == 2
     assert "No model at" in result.stderr and "Traceback" not in result.stderr
     assert "error" in json.loads(result.stdout.strip().splitlines()[-1])
+    for task, extra in (("style", ["--out", tmp_path / "saved"]), ("summarization", ["--out", tmp_path / "saved"])):
+        result = run_cli("export", task, "--model", tmp_path / "missing", *extra)  # every family loads models alike
+        assert result.returncode == 2 and "No model at" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_bench_prints_a_table_and_json(tiny_model):

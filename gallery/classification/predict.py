@@ -1,24 +1,19 @@
 """Load a classifier folder and classify decoded images; class-activation maps for the app."""
 
 import functools
-from pathlib import Path
 
 import keras
 import numpy as np
 
-from gallery import cards
+from gallery import cards, training
 from gallery.classification import models  # noqa: F401  (registers the custom layers)
 from gallery.preprocessing.images import per_image
-from gallery.tasks import UserError
 
 
 @functools.lru_cache(maxsize=8)
 def load_classifier(model_dir):
     """(model, class names) from a folder with model.keras and card.json."""
-    model_dir = Path(model_dir)
-    if not (model_dir / "model.keras").exists():
-        raise UserError(f"No model at {model_dir} (expected {model_dir / 'model.keras'}).")
-    model = keras.saving.load_model(model_dir / "model.keras")
+    model = training.load_model(model_dir)
     classes = cards.load_card(model_dir).get("classes") or [str(i) for i in range(model.output_shape[-1])]
     return model, list(classes)
 

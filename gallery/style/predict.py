@@ -27,11 +27,10 @@ def shipped_styles():
 
 @functools.lru_cache(maxsize=8)
 def load_transform(folder):
-    import keras
-
     import gallery.style.models  # noqa: F401  (registers the custom layers)
+    from gallery.training import load_model
 
-    return keras.saving.load_model(Path(folder) / "model.keras")
+    return load_model(folder)
 
 
 @functools.lru_cache(maxsize=2)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gallery import cards
+from gallery import cards, training
 from gallery.preprocessing.text import (
     checked_text,
     clean_text,
@@ -48,13 +48,8 @@ def default_model(kind, language, method="neural"):
 @functools.lru_cache(maxsize=4)
 def load_model(model_dir):
     """(Keras model, sentencepiece tokenizer, card) of a model folder."""
-    import keras
-
     folder = Path(model_dir)
-    if not (folder / "model.keras").exists():
-        raise UserError(f"{folder} has no model.keras.")
-    model = keras.saving.load_model(folder / "model.keras")
-    return model, load_tokenizer(str(folder / TOKENIZER_FILE)), cards.load_card(folder)
+    return training.load_model(folder), load_tokenizer(str(folder / TOKENIZER_FILE)), cards.load_card(folder)
 
 
 @functools.lru_cache(maxsize=4)
