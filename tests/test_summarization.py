@@ -133,10 +133,11 @@ def test_compressive_labels_and_headline_words(tiny_summarizers):
     _, tokenizer, _ = load_model(str(tiny_summarizers["compressive"]))
     text = "Shares in Allied Domecq's drinks firm have risen, shares said. «Ёлки» rose 15%."
     ids, labels = compressive.token_labels(tokenizer, text, "Domecq shares rise", "en")
-    index, words = compressive.source_words(tokenizer, text, *compressive.pieces(tokenizer, text))
+    tokens = compressive.pieces(tokenizer, text)
+    index, words = compressive.source_words(tokenizer, text, *tokens)
     assert words[:4] == ["Shares", "in", "Allied", "Domecq's"] and "Ёлки" in words and "15%" in words
     assert {words[w] for w in index[labels == 1]} == {"Shares", "Domecq's", "shares"}
     logits = -np.arange(len(ids), dtype=float)  # earlier words score higher
-    assert compressive.headline(tokenizer, text, logits, words=3) == "Shares in Allied"
+    assert compressive.headline(tokenizer, text, tokens, logits, words=3) == "Shares in Allied"
     logits[index == words.index("shares")] = 10  # a repeat counts once, written as it first appears
-    assert compressive.headline(tokenizer, text, logits, words=2) == "Shares in"
+    assert compressive.headline(tokenizer, text, tokens, logits, words=2) == "Shares in"

@@ -73,7 +73,8 @@ def train(config, command=""):
     train_data, val_data = split_validation(data, config.val_fraction, config.seed)
     classes = len(data.class_names)
     steps_per_epoch = int(np.ceil(len(train_data) / config.batch_size))
-    sample = train_data.x[np.random.default_rng(config.seed).permutation(len(train_data))[:2000]]
+    sample = (train_data.x[np.random.default_rng(config.seed).permutation(len(train_data))[:2000]]
+              if config.arch == "airbench" else None)  # what airbench fits its input whitening on
     model = compiled_model(config, data.class_names, data.x.shape[1:3], steps_per_epoch, sample)
     print(f"{model.name}: {model.count_params():,} parameters; {len(train_data)} train / "
           f"{len(val_data) if val_data else 0} validation images of {data.x.shape[1:3]}.")

@@ -104,10 +104,10 @@ def token_labels(tokenizer, text, title, language):
     return ids, hits[index] if len(ids) else np.zeros(0, np.float32)
 
 
-def headline(tokenizer, text, logits, words=HEADLINE_WORDS):
-    """The `words` best-scored distinct words of `text` (by their subwords' `logits`), in first-appearance order."""
-    ids, begins, ends = pieces(tokenizer, text)
-    index, source = source_words(tokenizer, text, ids, begins, ends)
+def headline(tokenizer, text, tokens, logits, words=HEADLINE_WORDS):
+    """The `words` best-scored distinct words of `text` (by the `logits` of its `pieces`), in first-appearance order."""
+    ids = tokens[0]
+    index, source = source_words(tokenizer, text, *tokens)
     best = {}  # word key → [first position, best score, word as first written]
     for w, word in enumerate(source):
         if word:
@@ -119,6 +119,6 @@ def headline(tokenizer, text, logits, words=HEADLINE_WORDS):
 
 def headline_of(model, tokenizer, text):
     """The tagger's headline for one cleaned article."""
-    ids = pieces(tokenizer, text)[0]
-    logits = np.asarray(model(ids[None], training=False))[0] if len(ids) else np.zeros(0)
-    return headline(tokenizer, text, logits)
+    tokens = pieces(tokenizer, text)
+    logits = np.asarray(model(tokens[0][None], training=False))[0] if len(tokens[0]) else np.zeros(0)
+    return headline(tokenizer, text, tokens, logits)

@@ -95,12 +95,12 @@ def export_saved_model(model_dir, out):
     if keras.backend.backend() != "tensorflow":
         raise RuntimeError("Export needs KERAS_BACKEND=tensorflow.")
     model_dir = Path(model_dir) if model_dir else default_model("summary", "en")
-    model, _, card = load_model(str(model_dir))
+    model, sentencepiece, card = load_model(str(model_dir))
     tokenizer = tf_text.SentencepieceTokenizer(model=(model_dir / TOKENIZER_FILE).read_bytes())
     kind = card.get("kind", "summary")
     one = summary_tf if kind == "summary" else headline_tf
     if model.name == "headline_tagger":
-        starts = tf.constant(compressive.word_starts(load_model(str(model_dir))[1]))
+        starts = tf.constant(compressive.word_starts(sentencepiece))
         one = lambda model, tokenizer, text: compressive_headline_tf(model, tokenizer, starts, text)  # noqa: E731
     output_name = "summary" if kind == "summary" else "headline"
 
