@@ -69,10 +69,10 @@ def tiny_model(cifar_slice, models_root):
 
 @pytest.fixture(scope="session")
 def tiny_airbench(cifar_slice, models_root):
-    """A width-4 airbench (with its test-time views) trained for one epoch on the CIFAR slice."""
+    """A width-4 airbench (test-time views, 4-pixel shifts, cutout) trained for one epoch on the CIFAR slice."""
     out = models_root / "classification" / "tiny_cifar10_airbench"
     result = run_cli("train", "classification", "--dataset", "cifar10", "--data-dir", cifar_slice, "--arch", "airbench",
-                     "--width", 4, "--epochs", 1, "--batch-size", 32, "--out", out)
+                     "--width", 4, "--translate", 4, "--cutout", 8, "--epochs", 1, "--batch-size", 32, "--out", out)
     assert result.returncode == 0, result.stderr[-2000:]
     return out
 

@@ -70,6 +70,19 @@ def test_airbench_averages_test_time_views_only_at_inference(flip):
     assert views.shape[0] == (6 if flip else 3) * 3
 
 
+def test_airbench_cutout_erases_one_square_of_the_mean_colour_in_training_only():
+    from gallery.classification.models import airbench_augmentation
+
+    mean = np.array([0.25, 0.5, 0.75])
+    *_, cutout = airbench_augmentation(32, True, 2, 12, mean)
+    images = np.ones((8, 32, 32, 3), "float32")
+    erased = np.asarray(cutout(images, training=True))
+    for image in erased:
+        rows, columns = np.nonzero(np.all(np.isclose(image, mean), axis=-1))
+        assert len(rows) == 144 and np.ptp(rows) == np.ptp(columns) == 11
+    assert np.array_equal(cutout(images, training=False), images)
+
+
 def test_airbench_view_average_of_identical_views_is_the_view():
     from gallery.classification.models import MeanOverViews
 

@@ -23,7 +23,7 @@ def add_arguments(action, parser):
     if action == "train":
         parser.add_argument("--out", help="output folder (default models/classification/DATASET_ARCH)")
         parser.add_argument("--arch", choices=ARCHITECTURES, default=defaults.arch)
-        for field in ("width", "seed", "image_size"):
+        for field in ("width", "seed", "image_size", "translate", "cutout"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
         parser.add_argument("--val-fraction", type=float, default=defaults.val_fraction)
         for field in HYPERPARAMETERS:

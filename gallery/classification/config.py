@@ -38,6 +38,8 @@ class TrainConfig:
     init_from: str = None
     backbone_weights: str = "imagenet"
     freeze_backbone: bool = False
+    translate: int = 2  # airbench: random shifts of up to this many pixels (reflect-padded)
+    cutout: int = 0  # airbench: erase one random square of this side (pixels) per image, 0 = off
 
     def __post_init__(self):
         recipe = RECIPES.get(self.arch, RECIPES["default"])

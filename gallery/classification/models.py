@@ -188,10 +188,11 @@ def imagenet_features(x, arch, weights="imagenet", trainable=True):
 
 
 def build_classifier(arch, class_names, image_size, channels, width=32, dropout=0.2, augment=True, flip=True,
-                     backbone_weights="imagenet", train_backbone=True, sample=None):
+                     backbone_weights="imagenet", train_backbone=True, sample=None, translate=2, cutout=0):
     """Return an uncompiled classifier that maps RGB uint8 images to class probabilities.
 
-    airbench needs `sample`, a few thousand training images (RGB uint8), to fit its input whitening.
+    airbench needs `sample`, a few thousand training images (RGB uint8), to fit its input whitening;
+    its augmentation shifts by up to `translate` pixels and, if `cutout`, erases a square of that side.
     """
     if arch not in ARCHITECTURES:
         raise ValueError(f"Unknown architecture {arch!r}; choose one of {ARCHITECTURES}.")
@@ -199,8 +200,9 @@ def build_classifier(arch, class_names, image_size, channels, width=32, dropout=
     preprocessing = preprocessing_layers(image_size, channels)
     x = _stack(inputs, preprocessing)
     if arch == "airbench":
-        return _airbench_classifier(inputs, x, class_names, _stack(ops.convert_to_tensor(sample), preprocessing),
-                                    width, augment, flip)
+        sample = ops.convert_to_numpy(_stack(ops.convert_to_tensor(sample), preprocessing))
+        stack = airbench_augmentation(x.shape[1], flip, translate, cutout, sample.mean(axis=(0, 1, 2)))
+        return _airbench_classifier(inputs, _stack(x, stack if augment else []), class_names, sample, width, flip)
     if augment:
         x = _stack(x, augmentation_layers(image_size, flip))
     if arch in IMAGENET_BACKBONES:
@@ -216,16 +218,23 @@ def build_classifier(arch, class_names, image_size, channels, width=32, dropout=
     return keras.Model(inputs, outputs, name=f"{arch}_classifier")
 
 
-def _airbench_classifier(inputs, x, class_names, sample, width, augment, flip):
-    """airbench: ±2-pixel shifts and mirrors in training, the 6-view average at inference, global max pooling."""
-    size = x.shape[1]
-    if augment:
-        x = layers.RandomTranslation(2 / size, 2 / size, fill_mode="reflect", interpolation="nearest",
-                                     name="aug_shift")(x)
-        if flip:
-            x = layers.RandomFlip("horizontal", name="aug_flip")(x)
+def airbench_augmentation(size, flip, translate, cutout, mean):
+    """airbench's training augmentation: pixel shifts, mirrors and (airbench96) cutout filled with the `mean` colour."""
+    stack = [layers.RandomTranslation(translate / size, translate / size, fill_mode="reflect",
+                                      interpolation="nearest", name="aug_shift")]
+    if flip:
+        stack.append(layers.RandomFlip("horizontal", name="aug_flip"))
+    if cutout:
+        area = (cutout / size) ** 2
+        stack.append(layers.RandomErasing(factor=(1.0, 1.0), scale=(area, area), fill_value=[float(m) for m in mean],
+                                          value_range=(0, 1), name="aug_cutout"))
+    return stack
+
+
+def _airbench_classifier(inputs, x, class_names, sample, width, flip):
+    """airbench: the 6-view average at inference, global max pooling, logits scaled by 1/9."""
     x = TestTimeViews(flip, name="views")(x)
-    x = layers.GlobalMaxPooling2D(name="pool")(airbench_features(x, ops.convert_to_numpy(sample), width))
+    x = layers.GlobalMaxPooling2D(name="pool")(airbench_features(x, sample, width))
     logits = layers.Dense(len(class_names), use_bias=False, name="logits")(x)
     logits = MeanOverViews(flip, name="mean_over_views")(layers.Rescaling(1 / 9, name="temperature")(logits))
     return keras.Model(inputs, layers.Activation("softmax", name="probabilities")(logits), name="airbench_classifier")

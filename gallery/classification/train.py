@@ -28,7 +28,7 @@ def compiled_model(config, class_names, image_size, steps_per_epoch, sample=None
     model = build_classifier(
         config.arch, class_names, size, channels, width=config.width, dropout=config.dropout,
         flip=config.dataset != "mnist", backbone_weights=config.backbone_weights,
-        train_backbone=not config.freeze_backbone, sample=sample,
+        train_backbone=not config.freeze_backbone, sample=sample, translate=config.translate, cutout=config.cutout,
     )
     if config.init_from:
         from gallery.classification.predict import load_classifier
