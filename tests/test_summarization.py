@@ -141,3 +141,8 @@ def test_compressive_labels_and_headline_words(tiny_summarizers):
     assert compressive.headline(tokenizer, text, tokens, logits, words=3) == "Shares in Allied"
     logits[index == words.index("shares")] = 10  # a repeat counts once, written as it first appears
     assert compressive.headline(tokenizer, text, tokens, logits, words=2) == "Shares in"
+    text = "Car makers sell cars and the car's parts."  # plural and possessive forms are the same word
+    tokens = compressive.pieces(tokenizer, text)
+    index, words = compressive.source_words(tokenizer, text, *tokens)
+    logits = np.where(np.isin(index, [words.index("cars"), words.index("car's")]), 10.0, -index.astype(float))
+    assert compressive.headline(tokenizer, text, tokens, logits, words=2) == "Car makers"

@@ -20,7 +20,7 @@ from gallery.summarization.rouge import UnicodeTokenizer
 MAX_SOURCE = 192
 HEADLINE_WORDS = 6
 KEEP_CHARACTERS = "$€£%"  # kept at a word's ends; other non-alphanumeric edge characters are stripped
-POSSESSIVE = "['’]s$"  # "Pernod's" and "Pernod" count as one word (a pattern for Python re and RE2)
+SAME_WORD_ENDING = "(?:['’]s|s)$"  # "Pernod's", "Pernods" and "Pernod" count as one word (Python re and RE2)
 
 
 @keras.saving.register_keras_serializable("gallery")
@@ -79,8 +79,8 @@ def source_words(tokenizer, text, ids, begins, ends):
 
 
 def word_key(word):
-    """What makes two words the same: lower case, without a possessive 's."""
-    return re.sub(POSSESSIVE, "", word.lower())
+    """What makes two words the same: lower case, without a possessive 's or a plural s."""
+    return re.sub(SAME_WORD_ENDING, "", word.lower())
 
 
 def trim(word):

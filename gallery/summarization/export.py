@@ -82,7 +82,7 @@ def compressive_headline_tf(model, tokenizer, starts, text):
     kept = tf.strings.length(words) > 0
     words, scores = tf.boolean_mask(words, kept), tf.boolean_mask(scores, kept)
     keys, key_index = tf.unique(tf.strings.regex_replace(tf.strings.lower(words, encoding="utf-8"),
-                                                         compressive.POSSESSIVE, ""))
+                                                         compressive.SAME_WORD_ENDING, ""))
     distinct = tf.size(keys)
     key_scores = tf.math.unsorted_segment_max(scores, key_index, distinct)
     key_first = tf.math.unsorted_segment_min(tf.range(tf.size(words)), key_index, distinct)
