@@ -146,3 +146,19 @@ def test_compressive_labels_and_headline_words(tiny_summarizers):
     index, words = compressive.source_words(tokenizer, text, *tokens)
     logits = np.where(np.isin(index, [words.index("cars"), words.index("car's")]), 10.0, -index.astype(float))
     assert compressive.headline(tokenizer, text, tokens, logits, words=2) == "Car makers"
+
+
+def test_compressive_headline_favours_words_from_the_opening(tiny_summarizers):
+    from gallery.summarization import compressive
+    from gallery.summarization.predict import load_model
+
+    _, tokenizer, _ = load_model(str(tiny_summarizers["compressive"]))
+    text = " ".join(["opening", *(f"x{i}" for i in range(compressive.LEAD_WORDS + 10)), "closing"])
+    tokens = compressive.pieces(tokenizer, text)
+    index, words = compressive.source_words(tokenizer, text, *tokens)
+    logits = np.zeros(len(tokens[0]))
+    logits[index == 0] = 0.5
+    logits[index == len(words) - 1] = 0.5 + compressive.LEAD_BONUS - 0.1  # the bonus outweighs this lead
+    assert compressive.headline(tokenizer, text, tokens, logits, words=1) == "opening"
+    logits[index == len(words) - 1] = 0.5 + compressive.LEAD_BONUS + 0.1
+    assert compressive.headline(tokenizer, text, tokens, logits, words=1) == "closing"

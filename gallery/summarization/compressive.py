@@ -4,7 +4,8 @@ Every subword of the article's first MAX_SOURCE tokens is scored from its embedd
 position and how often it occurs in that text (a log count computed in the graph), with two
 Transformer encoder blocks for context. Training labels a subword 1 when its word (stemmed) is
 in the reference title. A headline is the HEADLINE_WORDS best distinct words (a word scores as
-its best subword), in the order they first appear, written as in the source.
+its best subword) plus LEAD_BONUS if it is first seen among the opening LEAD_WORDS words, in
+the order they first appear, written as in the source.
 """
 
 import functools
@@ -19,6 +20,7 @@ from gallery.summarization.rouge import UnicodeTokenizer
 
 MAX_SOURCE = 192
 HEADLINE_WORDS = 6
+LEAD_WORDS, LEAD_BONUS = 20, 1.0  # news puts the headline's words up front (both chosen on the validation split)
 KEEP_CHARACTERS = "$€£%"  # kept at a word's ends; other non-alphanumeric edge characters are stripped
 SAME_WORD_ENDING = "(?:['’]s|s)$"  # "Pernod's", "Pernods" and "Pernod" count as one word (Python re and RE2)
 
@@ -105,7 +107,8 @@ def token_labels(tokenizer, text, title, language):
 
 
 def headline(tokenizer, text, tokens, logits, words=HEADLINE_WORDS):
-    """The `words` best-scored distinct words of `text` (by the `logits` of its `pieces`), in first-appearance order."""
+    """The `words` best-scored distinct words of `text` (by the `logits` of its `pieces` and the lead bonus),
+    in first-appearance order."""
     ids = tokens[0]
     index, source = source_words(tokenizer, text, *tokens)
     best = {}  # word key → [first position, best score, word as first written]
@@ -113,7 +116,7 @@ def headline(tokenizer, text, tokens, logits, words=HEADLINE_WORDS):
         if word:
             entry = best.setdefault(word_key(word), [w, -np.inf, word])
             entry[1] = max(entry[1], float(np.max(logits[:len(ids)][index == w])))
-    chosen = sorted(best.values(), key=lambda e: (-e[1], e[0]))[:words]
+    chosen = sorted(best.values(), key=lambda e: (-e[1] - LEAD_BONUS * (e[0] < LEAD_WORDS), e[0]))[:words]
     return " ".join(surface for _, _, surface in sorted(chosen))
 
 

@@ -81,11 +81,13 @@ def compressive_headline_tf(model, tokenizer, starts, text):
     scores = tf.math.unsorted_segment_max(logits, index, count)
     kept = tf.strings.length(words) > 0
     words, scores = tf.boolean_mask(words, kept), tf.boolean_mask(scores, kept)
+    position = tf.boolean_mask(tf.range(count), kept)  # of each kept word among all words
     keys, key_index = tf.unique(tf.strings.regex_replace(tf.strings.lower(words, encoding="utf-8"),
                                                          compressive.SAME_WORD_ENDING, ""))
     distinct = tf.size(keys)
-    key_scores = tf.math.unsorted_segment_max(scores, key_index, distinct)
     key_first = tf.math.unsorted_segment_min(tf.range(tf.size(words)), key_index, distinct)
+    lead = tf.cast(tf.gather(position, key_first) < compressive.LEAD_WORDS, tf.float32)
+    key_scores = tf.math.unsorted_segment_max(scores, key_index, distinct) + compressive.LEAD_BONUS * lead
     best = tf.math.top_k(key_scores, k=tf.minimum(compressive.HEADLINE_WORDS, distinct)).indices
     return tf.strings.reduce_join(tf.gather(words, tf.sort(tf.gather(key_first, best))), separator=" ")
 

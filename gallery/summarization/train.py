@@ -122,8 +122,9 @@ def write_training_card(out, config, model, command, train_size, val_size):
             else "compressive headline tagger (Transformer encoder picks words)" if config.arch == "compressive"
             else "Transformer encoder–decoder with copy mechanism")
     if config.kind == "headline" and config.arch == "compressive":
-        what_more = (f" A headline is its {compressive.HEADLINE_WORDS} best-scored distinct words in source order "
-                     f"(the count that scored best on the validation split).")
+        what_more = (f" A headline is its {compressive.HEADLINE_WORDS} best-scored distinct words in source order; "
+                     f"a word first seen among the opening {compressive.LEAD_WORDS} words scores "
+                     f"{compressive.LEAD_BONUS:g} logit higher (count, opening and bonus chosen on the validation split).")
     else:
         what_more = ""
     caveat = (f" Only {train_size} training documents: this model shows that the path trains and runs end to end, "
