@@ -55,6 +55,13 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def provenance(model_dir):
+    """{"model", "sha256", "command"}: which trained network another one starts from, and how it was made."""
+    card = load_card(model_dir)
+    return {"model": str(model_dir), "sha256": card.get("file", {}).get("sha256", ""),
+            "command": card.get("training", {}).get("command", "unknown")}
+
+
 def update(model_dir, **sections):
     """Merge `sections` into the card and save it."""
     card = load_card(model_dir)
@@ -143,8 +150,16 @@ def render_markdown(card):
                   for key, value in comparison["ours"].items()]
         parts += [""]
     if training:
-        parts += ["## Training", "", "Reproduce with:", "", f"    {training.get('command')}", "",
-                  _table([(key, value) for key, value in training.items() if key not in ("command", "config")]), ""]
+        parts += ["## Training", ""]
+        start = training.get("started_from")
+        if start:
+            parts += [f"Started from the network in `{start['model']}` (sha256 `{start['sha256']}`), trained with:",
+                      "", f"    {start['command']}", "", "then continued with:", ""]
+        else:
+            parts += ["Reproduce with:", ""]
+        parts += [f"    {training.get('command')}", "",
+                  _table([(key, value) for key, value in training.items()
+                          if key not in ("command", "config", "started_from")]), ""]
         if Path(training.get("curves", "")).suffix:
             parts += [f"![training curves]({training['curves']})", ""]
     if card.get("notes"):

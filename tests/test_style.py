@@ -99,6 +99,24 @@ def test_savedmodel_matches_keras_within_one_grey_level(tiny_style, shared_data,
     assert np.abs(saved.astype(int) - keras_out.astype(int)).max() <= 1
 
 
+def test_fine_tuning_starts_from_the_given_network(tiny_style, shared_data, squeezenet, tmp_path):
+    from gallery.training import load_model
+
+    out = tmp_path / "tuned"
+    common = ["train", "style", "--style-image", shared_data / "styles" / "wave.jpg", "--content-dir",
+              shared_data / "content", "--size", 48, "--crops", 4, "--epochs", 1, "--out", out,
+              "--loss-network-weights", squeezenet]
+    missing = run_cli(*common, "--init-from", tmp_path / "no_such_model")
+    assert missing.returncode == 2 and "No model at" in missing.stderr
+    result = run_cli(*common, "--init-from", tiny_style, "--learning-rate", 0)  # no step moves a weight
+    assert result.returncode == 0, result.stderr[-2000:]
+    for tuned, start in zip(load_model(out).get_weights(), load_model(tiny_style).get_weights()):
+        np.testing.assert_array_equal(tuned, start)
+    start = json.loads((out / "card.json").read_text())["training"]["started_from"]
+    assert start["sha256"] == json.loads((tiny_style / "card.json").read_text())["file"]["sha256"]
+    assert "--size 64" in start["command"] and "Started from the network" in (out / "README.md").read_text()
+
+
 def test_kill_9_then_resume(shared_data, squeezenet, tmp_path):
     out = tmp_path / "style"
     command = [sys.executable, "-m", "gallery", "train", "style", "--style-image", str(shared_data / "styles" / "udnie.jpg"),

@@ -13,6 +13,7 @@ def add_arguments(action, parser):
                             help="a folder of photos (every third is held out), or coco (tfds coco/2017, download)")
         parser.add_argument("--extra-content-dir", help="more content images, e.g. CIFAR-10 train (upscaled)")
         parser.add_argument("--out", help="output folder (default models/style/STYLE_NAME)")
+        parser.add_argument("--init-from", help="a fast style network folder to start from (fine-tuning)")
         for field in ("size", "crops", "epochs", "batch_size", "seed"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
         for field in ("learning_rate", "content_weight", "style_weight", "tv_weight"):

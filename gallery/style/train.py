@@ -16,6 +16,7 @@ from gallery.preprocessing.images import read_image
 from gallery.style.data import fit_within, training_content
 from gallery.style.lossnet import LAYERS, feature_extractor, style_targets
 from gallery.style.models import build_transform_net, mean_of_output, training_model
+from gallery.style.predict import load_transform
 
 STYLE_SIZE = 512  # the style image's longer side when its Gram matrices are taken
 
@@ -32,6 +33,9 @@ def train(config, command=""):
     content = training_content(config.content_dir, config.size, config.crops, config.extra_content_dir, config.seed)
     extractor = feature_extractor(config.loss_network, config.loss_network_weights)
     transform = build_transform_net()
+    start = cards.provenance(config.init_from) if config.init_from else None
+    if start:
+        transform.set_weights(load_transform(config.init_from).get_weights())
     style = style_image(config.style_image)
     model = training_model(transform, extractor, style_targets(extractor, style))
     model.compile(keras.optimizers.Adam(config.learning_rate), loss={k: mean_of_output for k in config.weights()},
@@ -42,26 +46,28 @@ def train(config, command=""):
                            config.batch_size, whole_model_checkpoints=False)
     training.save_model(transform, out)
     Image.fromarray(fit_within(style, 256)).save(out / "style.jpg", quality=90)
-    write_training_card(out, config, transform, command, len(content))
+    write_training_card(out, config, transform, command, len(content), start)
     training.finish(out)
     return out
 
 
-def write_training_card(out, config, transform, command, crops):
+def write_training_card(out, config, transform, command, crops, start=None):
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png", metrics=("loss", "style_loss"))
     name = out.name.replace("_", " ").title()
     cards.update(
         out, name=out.name, task="style", title=f"Fast style network: {name}",
         description=f"Feed-forward network (Johnson et al. 2016, slimmed: widths 16/32/64) trained for the style "
-                    f"of {config.style_image} on {crops} crops of the training photos in {config.content_dir}, "
+                    f"of {config.style_image} on {crops} crops of {config.size} px of the training photos in "
+                    f"{config.content_dir}{f', starting from {config.init_from}' if config.init_from else ''}, "
                     f"with {config.loss_network} as the loss network (content {LAYERS[config.loss_network]['content']}, "
                     f"style {LAYERS[config.loss_network]['style']}).",
         dataset=str(config.content_dir), architecture="Johnson-style transform net, instance norm, resize-conv",
         parameters=transform.count_params(), file=cards.artifact_info(out),
         input="uint8 RGB image of any size", headline_metric="style_loss_vs_optimisation",
         training={
-            "command": command, "epochs": config.epochs, "content_crops": crops,
+            "command": command, **({"started_from": start} if start else {}),
+            "epochs": config.epochs, "content_crops": crops,
             "wall_time_s": round(float(history.get("epoch_time_s", np.zeros(1)).sum()), 1),
             "final_train_loss": round(float(history["loss"][-1]), 4) if "loss" in history else None,
             "date": cards.now(), **cards.environment(), "curves": "training_curves.png",
