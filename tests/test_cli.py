@@ -86,3 +86,15 @@ def test_a_folder_given_as_input_file_is_a_clear_error(tmp_path):
     result = run_cli("predict", "summarization", tmp_path)
     assert result.returncode == 2
     assert "Is a directory" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_transfer_learning_records_the_starting_network(tiny_model, cifar_slice, tmp_path):
+    common = ["train", "classification", "--dataset", "cifar10", "--data-dir", cifar_slice, "--width", 4,
+              "--epochs", 1, "--batch-size", 32, "--limit", 64, "--out", tmp_path / "tuned"]
+    missing = run_cli(*common, "--init-from", tmp_path / "no_such_model")
+    assert missing.returncode == 2 and "No model at" in missing.stderr
+    result = run_cli(*common, "--init-from", tiny_model)
+    assert result.returncode == 0 and "Initialised" in result.stdout, result.stderr[-2000:]
+    start = json.loads((tmp_path / "tuned" / "card.json").read_text())["training"]["started_from"]
+    assert start["sha256"] == json.loads((tiny_model / "card.json").read_text())["file"]["sha256"]
+    assert "--width 4" in start["command"] and "Started from the network" in (tmp_path / "tuned" / "README.md").read_text()

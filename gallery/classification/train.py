@@ -73,6 +73,7 @@ def train(config, command=""):
     train_data, val_data = split_validation(data, config.val_fraction, config.seed)
     classes = len(data.class_names)
     steps_per_epoch = int(np.ceil(len(train_data) / config.batch_size))
+    start = cards.provenance(config.init_from) if config.init_from else None
     sample = (train_data.x[np.random.default_rng(config.seed).permutation(len(train_data))[:2000]]
               if config.arch == "airbench" else None)  # what airbench fits its input whitening on
     model = compiled_model(config, data.class_names, data.x.shape[1:3], steps_per_epoch, sample)
@@ -83,13 +84,14 @@ def train(config, command=""):
     training.fit_resumable(model, train_data.x, keras.utils.to_categorical(train_data.y, classes), out,
                            config.epochs, config.batch_size, validation, callbacks=callbacks)
     training.save_model(model, out)
-    write_training_card(out, config, model, data, command, len(train_data), len(val_data) if val_data else 0)
+    write_training_card(out, config, model, data, command, len(train_data), len(val_data) if val_data else 0, start)
     training.finish(out)
     return out
 
 
-def write_training_card(out, config, model, data, command, train_size, val_size):
-    """Record how the model was made (the evaluation section is written by `evaluate`)."""
+def write_training_card(out, config, model, data, command, train_size, val_size, start=None):
+    """Record how the model was made, and from which network (`cards.provenance`) when `--init-from` was given
+    (the evaluation section is written by `evaluate`)."""
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png")
     channels = "grayscale" if any(layer.name == "grayscale" for layer in model.layers) else "RGB"
@@ -98,20 +100,21 @@ def write_training_card(out, config, model, data, command, train_size, val_size)
     arch = {"resnet": f"ResNet-9-style CNN, width {config.width}", "lenet5": "LeNet-5",
             "airbench": "airbench94 CNN (Jordan 2024) with 6-view test-time augmentation"}.get(
         config.arch, f"{IMAGENET_BACKBONES.get(config.arch)} ({config.backbone_weights} weights)")
-    start = f"initialised from {config.init_from}" if config.init_from else (
+    origin = f"initialised from {config.init_from}" if config.init_from else (
         "from ImageNet weights" if config.arch in IMAGENET_BACKBONES and config.backbone_weights != "none"
         else "from scratch")
     cards.update(
         out,
         name=out.name, task="classification", title=f"{arch} on {config.dataset}",
-        description=f"{arch} trained {start} on {config.dataset}; input: any RGB image, resized "
+        description=f"{arch} trained {origin} on {config.dataset}; input: any RGB image, resized "
                     f"(centre crop) to {size} inside the model.",
         dataset=config.dataset, architecture=arch, parameters=model.count_params(),
         input=f"RGB uint8 image of any size → {size}",
         classes=data.class_names, headline_metric="accuracy",
         file=cards.artifact_info(out),
         training={
-            "command": command, "epochs": int(len(history.get("loss", []))),
+            "command": command, **({"started_from": start} if start else {}),
+            "epochs": int(len(history.get("loss", []))),
             "train_images": train_size, "validation_images": val_size,
             "wall_time_s": round(float(history.get("epoch_time_s", np.zeros(1)).sum()), 1),
             "final_train_accuracy": round(float(history["accuracy"][-1]), 4) if "accuracy" in history else None,
