@@ -148,6 +148,23 @@ def test_compressive_labels_and_headline_words(tiny_summarizers):
     assert compressive.headline(tokenizer, text, tokens, logits, words=2) == "Car makers"
 
 
+def test_headline_length_maximises_the_expected_rouge1():
+    import tensorflow as tf
+
+    from gallery.summarization import compressive
+    from gallery.summarization.export import expected_best_count_tf
+
+    sure = 10 - compressive.CALIBRATION  # probability ≈ 1 after calibration
+    assert compressive.expected_best_count([sure] * 3 + [-sure] * 4) == 3
+    assert compressive.expected_best_count([sure] * 9) == 9
+    assert compressive.expected_best_count([-sure - 3 * i for i in range(9)]) == 1  # unlikely, and fast falling
+    assert compressive.expected_best_count([]) == 0
+    for scores in np.sort(np.random.default_rng(0).normal(0, 2, (20, 15)), axis=1)[:, ::-1]:
+        expected = compressive.expected_best_count(scores)
+        assert int(expected_best_count_tf(tf.constant(scores, tf.float32))) == expected
+        assert 1 <= expected <= len(scores)
+
+
 def test_compressive_headline_favours_words_from_the_opening(tiny_summarizers):
     from gallery.summarization import compressive
     from gallery.summarization.predict import load_model

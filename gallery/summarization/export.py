@@ -65,6 +65,14 @@ def trim_tf(words):
     return tf.strings.regex_replace(words, f"^{edge}|{edge}$", "")
 
 
+def expected_best_count_tf(scores):
+    """Graph twin of `compressive.expected_best_count`."""
+    probabilities = tf.sigmoid(scores + compressive.CALIBRATION)
+    counts = tf.range(1, tf.size(scores) + 1, dtype=tf.float32)
+    expected_f1 = 2 * tf.cumsum(probabilities) / (counts + compressive.TITLE_WORDS)
+    return tf.cast(tf.size(scores) > 0, tf.int32) * (tf.cast(tf.argmax(tf.concat([expected_f1, [0.0]], 0)), tf.int32) + 1)
+
+
 def compressive_headline_tf(model, tokenizer, starts, text):
     """Graph twin of `compressive.headline_of`: the best distinct words, in first-appearance order."""
     text = clean_text_tf(text)
@@ -88,7 +96,8 @@ def compressive_headline_tf(model, tokenizer, starts, text):
     key_first = tf.math.unsorted_segment_min(tf.range(tf.size(words)), key_index, distinct)
     lead = tf.cast(tf.gather(position, key_first) < compressive.LEAD_WORDS, tf.float32)
     key_scores = tf.math.unsorted_segment_max(scores, key_index, distinct) + compressive.LEAD_BONUS * lead
-    best = tf.math.top_k(key_scores, k=tf.minimum(compressive.HEADLINE_WORDS, distinct)).indices
+    ranked, best = tf.math.top_k(key_scores, k=distinct)
+    best = best[:expected_best_count_tf(ranked)]
     return tf.strings.reduce_join(tf.gather(words, tf.sort(tf.gather(key_first, best))), separator=" ")
 
 

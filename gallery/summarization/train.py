@@ -122,9 +122,12 @@ def write_training_card(out, config, model, command, train_size, val_size):
             else "compressive headline tagger (Transformer encoder picks words)" if config.arch == "compressive"
             else "Transformer encoder–decoder with copy mechanism")
     if config.kind == "headline" and config.arch == "compressive":
-        what_more = (f" A headline is its {compressive.HEADLINE_WORDS} best-scored distinct words in source order; "
-                     f"a word first seen among the opening {compressive.LEAD_WORDS} words scores "
-                     f"{compressive.LEAD_BONUS:g} logit higher (count, opening and bonus chosen on the validation split).")
+        what_more = (" A headline is its best-scored distinct words in source order; a word first seen among the "
+                     f"opening {compressive.LEAD_WORDS} words scores {compressive.LEAD_BONUS:g} logit higher. It has as "
+                     "many words as maximise the expected ROUGE-1 F1 against a "
+                     f"{compressive.TITLE_WORDS}-word title, a word's probability being sigmoid(score "
+                     f"{compressive.CALIBRATION:+g}) (opening and bonus chosen on the validation split, "
+                     "the calibration fitted there by log-loss).")
     else:
         what_more = ""
     caveat = (f" Only {train_size} training documents: this model shows that the path trains and runs end to end, "
