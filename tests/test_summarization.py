@@ -148,6 +148,13 @@ def test_compressive_labels_and_headline_words(tiny_summarizers):
     assert compressive.headline(tokenizer, text, tokens, logits, words=2) == "Car makers"
 
 
+def test_final_fit_trains_on_train_and_validation(tiny_summarizers):
+    card = json.loads((tiny_summarizers["compressive"] / "card.json").read_text())
+    assert card["training"]["train_documents"] == 60 and card["training"]["validation_documents"] == 0
+    assert "training and validation splits" in card["description"]
+    assert json.loads((tiny_summarizers["summary"] / "card.json").read_text())["training"]["validation_documents"] == 30
+
+
 def test_headline_length_maximises_the_expected_rouge1():
     import tensorflow as tf
 

@@ -30,6 +30,8 @@ def add_arguments(action, parser):
             parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
         for field in ("learning_rate", "weight_decay"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
+        parser.add_argument("--include-validation", action="store_true",
+                            help="the final fit, once settings are chosen: train on train + validation, monitor nothing")
         parser.add_argument("--no-evaluate", action="store_true", help="skip the test-split evaluation at the end")
     if action in ("evaluate", "export", "bench"):
         parser.add_argument("--model", help="model folder (default: the shipped model of --kind)")

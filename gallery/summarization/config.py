@@ -23,6 +23,7 @@ class SummarizationConfig:
     weight_decay: float = 0.01
     seed: int = 0
     limit: int = None
+    include_validation: bool = False  # the final fit, once settings are chosen: train on train + validation
 
     def out_dir(self):
         suffix = "_compressive" if self.kind == "headline" and self.arch == "compressive" else ""

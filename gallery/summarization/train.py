@@ -96,6 +96,8 @@ def train(config, command=""):
     out.mkdir(parents=True, exist_ok=True)
     train_docs = load_documents(config.dataset, config.data_dir, "train", config.limit)
     val_docs = load_documents(config.dataset, config.data_dir, "validation", config.limit)
+    if config.include_validation:
+        train_docs, val_docs = train_docs + val_docs, []
     if config.kind == "headline" and not any(d.title for d in train_docs):
         raise UserError(f"{config.dataset} has no titles to learn headlines from.")
     tokenizer_path = out / TOKENIZER_FILE
@@ -105,7 +107,7 @@ def train(config, command=""):
     arrays = (scorer_arrays if config.kind == "summary" else
               tagger_arrays if config.arch == "compressive" else headline_arrays)
     x, y = arrays(train_docs, tokenizer)
-    validation = arrays(val_docs, tokenizer)
+    validation = arrays(val_docs, tokenizer) if val_docs else None
     model = compiled_model(config, tokenizer.vocab_size(), int(np.ceil(len(y) / config.batch_size)))
     print(f"{model.count_params():,} parameters; {len(train_docs)} training / {len(val_docs)} validation documents.")
     training.fit_resumable(model, x, y, out, config.epochs, config.batch_size, validation=validation)
@@ -135,7 +137,8 @@ def write_training_card(out, config, model, command, train_size, val_size):
               "(Gazeta: 60k, the full RIA corpus: 1M)." if train_size < 1000 else "")
     cards.update(
         out, name=out.name, task="summarization", kind=config.kind, title=f"{what} ({config.dataset})",
-        description=f"{what}, trained from scratch on the {config.dataset} training split "
+        description=f"{what}, trained from scratch on the {config.dataset} "
+                    f"{'training and validation splits' if config.include_validation else 'training split'} "
                     f"({'extractive summaries' if config.kind == 'summary' else 'headlines'}).{what_more}{caveat}",
         dataset=config.dataset, architecture=what, parameters=model.count_params(),
         input="raw text (tokenised by the tokenizer.model beside the model)",
