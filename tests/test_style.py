@@ -48,6 +48,17 @@ def test_transform_net_keeps_size_and_range(height, width):
     assert out.min() >= 0 and out.max() <= 255
 
 
+def test_fast_path_is_one_graph_for_every_size_with_the_eager_output():
+    from gallery.style.predict import compiled_transform, fast_stylise
+
+    model = build_transform_net()
+    for height, width in ((64, 64), (37, 50), (64, 64)):
+        image = np.random.default_rng(height).integers(0, 256, (height, width, 3), dtype=np.uint8)
+        eager = np.asarray(model(image[None].astype("float32"), training=False))[0].round().clip(0, 255)
+        assert np.abs(fast_stylise(model, image).astype(int) - eager.astype(int)).max() <= 1
+    assert compiled_transform(model).experimental_get_tracing_count() == 1
+
+
 def test_held_out_photos_are_every_third(shared_data):
     train, held_out = split_photos(shared_data / "content")
     assert len(held_out) >= 2 and not set(train) & set(held_out)
