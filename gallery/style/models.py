@@ -78,17 +78,23 @@ def total_variation(image):
 
 @keras.saving.register_keras_serializable("gallery")
 class PerceptualLosses(layers.Layer):
-    """(stylised, content) images → {"content", "style", "tv"} losses per image, under a frozen extractor."""
+    """(stylised, content) images → {"content", "style", "tv"} losses per image, under a frozen extractor.
 
-    def __init__(self, extractor, grams, **kwargs):
+    With `content_features` (the extractor's "content" output for a fixed photo, as in optimisation)
+    the content image is not run through the extractor again at every step.
+    """
+
+    def __init__(self, extractor, grams, content_features=None, **kwargs):
         super().__init__(**kwargs)
         self.extractor = extractor
         self.grams = [ops.convert_to_tensor(g) for g in grams]
+        self.content_features = (None if content_features is None
+                                 else [ops.convert_to_tensor(f) for f in content_features])
 
     def call(self, stylised, content):
         generated = self.extractor(stylised)
-        reference = self.extractor(content)
-        return {"content": content_loss(generated["content"], reference["content"]),
+        reference = self.extractor(content)["content"] if self.content_features is None else self.content_features
+        return {"content": content_loss(generated["content"], reference),
                 "style": style_loss(generated["style"], self.grams),
                 "tv": total_variation(stylised)}
 

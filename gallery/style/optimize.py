@@ -52,7 +52,8 @@ def stylise_by_optimisation(extractor, content, style, steps=300, weights=None, 
     content = np.asarray(content, np.float32)[None]
     pixels = Pixels(content, name="pixels")
     dummy = keras.Input((1,), name="step")
-    losses = PerceptualLosses(extractor, style_targets(extractor, style), name="losses")(pixels(dummy), content)
+    losses = PerceptualLosses(extractor, style_targets(extractor, style), extractor(content)["content"],
+                              name="losses")(pixels(dummy), content)
     model = keras.Model(dummy, {name: layers.Identity(name=name)(value) for name, value in losses.items()})
     model.compile(keras.optimizers.Adam(learning_rate), loss={name: mean_of_output for name in losses},
                   loss_weights=weights)
