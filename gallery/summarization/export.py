@@ -70,7 +70,8 @@ def expected_best_count_tf(scores):
     probabilities = tf.sigmoid(scores + compressive.CALIBRATION)
     counts = tf.range(1, tf.size(scores) + 1, dtype=tf.float32)
     expected_f1 = 2 * tf.cumsum(probabilities) / (counts + compressive.TITLE_WORDS)
-    return tf.cast(tf.size(scores) > 0, tf.int32) * (tf.cast(tf.argmax(tf.concat([expected_f1, [0.0]], 0)), tf.int32) + 1)
+    best = tf.cast(tf.argmax(tf.concat([expected_f1, [0.0]], 0)), tf.int32) + 1  # the 0.0 keeps argmax defined
+    return tf.cast(tf.size(scores) > 0, tf.int32) * best
 
 
 def compressive_headline_tf(model, tokenizer, starts, text):

@@ -128,8 +128,8 @@ def write_training_card(out, config, model, command, train_size, val_size):
                      f"opening {compressive.LEAD_WORDS} words scores {compressive.LEAD_BONUS:g} logit higher. It has as "
                      "many words as maximise the expected ROUGE-1 F1 against a "
                      f"{compressive.TITLE_WORDS}-word title, a word's probability being sigmoid(score "
-                     f"{'−' if compressive.CALIBRATION < 0 else '+'} {abs(compressive.CALIBRATION):g}) (opening and bonus chosen on the validation split, "
-                     "the calibration fitted there by log-loss).")
+                     f"{'−' if compressive.CALIBRATION < 0 else '+'} {abs(compressive.CALIBRATION):g}) "
+                     "(opening and bonus chosen on the validation split, the calibration fitted there by log-loss).")
     else:
         what_more = ""
     caveat = (f" Only {train_size} training documents: this model shows that the path trains and runs end to end, "
