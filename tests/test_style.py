@@ -80,6 +80,23 @@ def test_optimisation_lowers_the_style_loss(shared_data, squeezenet):
     assert final["style"] < 0.8 * start["style"]
 
 
+
+def test_coarse_to_fine_reports_every_step_and_keeps_the_size(shared_data, squeezenet):
+    from gallery.style.lossnet import feature_extractor
+    from gallery.style.optimize import stylise_coarse_to_fine
+
+    extractor = feature_extractor("squeezenet", squeezenet)
+    content = photo(shared_data / "content" / "sailboat.jpg", 256).astype(np.uint8)
+    style = photo(shared_data / "styles" / "the_scream.jpg", 64).astype(np.uint8)
+    seen = []
+    image, _, _ = stylise_coarse_to_fine(extractor, content, style, steps=6, preview_every=2,
+                                         report=lambda step, total, logs, preview: seen.append((step, total, preview)))
+    assert image.shape == content.shape and image.dtype == np.uint8
+    assert [(step, total) for step, total, _ in seen] == [(step, 6) for step in range(1, 7)]
+    previews = [preview.shape[:2] for _, _, preview in seen if preview is not None]
+    half = (content.shape[0] // 2, content.shape[1] // 2)
+    assert previews == [half, half, content.shape[:2]]  # steps 2, 4 at half size, 6 at full size
+
 def test_cli_predict_fast_and_bad_style(tiny_style, shared_data, tmp_path):
     out = tmp_path / "out.jpg"
     result = run_cli("predict", "style", shared_data / "content" / "stata.jpg", "--style", "tiny_wave", "--size", 96,

@@ -2,7 +2,7 @@
 
 For every held-out photo of `--content-dir` (every third one in name order, never trained on),
 at `--size` px: content, style and total-variation loss under the loss network for the fast
-network's output and for `--steps` steps of optimisation from the photo; plus milliseconds per
+network's output and for `--steps` full-size steps of optimisation from the photo; plus milliseconds per
 512×512 image for the fast network, and `held_out_examples.jpg` (photo | fast | optimisation per
 row). The only writer of the card's `evaluation` section.
 """

@@ -2,16 +2,20 @@
 
 Backend-agnostic: the image is the weight of a one-layer Keras model whose outputs are the
 perceptual losses, so `fit` with Adam does the optimisation on TensorFlow or JAX, and a Keras
-callback reports progress and intermediate previews.
+callback reports progress and intermediate previews. Users get `stylise_coarse_to_fine`: most steps
+at half the size, the rest at full size.
 """
 
 import keras
 import numpy as np
 from keras import layers, ops
+from PIL import Image
 
 from gallery.style.config import STYLE_WEIGHTS
 from gallery.style.lossnet import style_targets
 from gallery.style.models import PerceptualLosses, mean_of_output
+
+MIN_COARSE_SIDE = 128  # the half-size pass needs this many pixels on the longer side to be worth it
 
 
 @keras.saving.register_keras_serializable("gallery")
@@ -46,11 +50,12 @@ class Progress(keras.callbacks.Callback):
 
 
 def stylise_by_optimisation(extractor, content, style, steps=300, weights=None, learning_rate=4.0, report=None,
-                            preview_every=50):
-    """Optimise an image from `content` (H, W, 3) toward `style`; returns (uint8 image, final losses)."""
+                            preview_every=50, initial=None):
+    """Optimise an image from `initial` (default: `content`, H×W×3) toward `style`; returns (uint8 image, final
+    losses, history)."""
     weights = {**STYLE_WEIGHTS, **(weights or {})}
     content = np.asarray(content, np.float32)[None]
-    pixels = Pixels(content, name="pixels")
+    pixels = Pixels(content if initial is None else np.asarray(initial, np.float32)[None], name="pixels")
     dummy = keras.Input((1,), name="step")
     losses = PerceptualLosses(extractor, style_targets(extractor, style), extractor(content)["content"],
                               name="losses")(pixels(dummy), content)
@@ -64,3 +69,22 @@ def stylise_by_optimisation(extractor, content, style, steps=300, weights=None, 
     final = {name: float(model.predict(zeros[:1], verbose=0)[name].mean()) for name in losses}
     image = np.asarray(pixels.image)[0].round().clip(0, 255).astype(np.uint8)
     return image, final, history.history
+
+
+def stylise_coarse_to_fine(extractor, content, style, steps=300, coarse_share=2 / 3, report=None, preview_every=50):
+    """`stylise_by_optimisation` in two passes: `coarse_share` of the steps at half the size (a quarter of the
+    cost each), the rest at full size from the upscaled result; images under 2·MIN_COARSE_SIDE px in one pass.
+
+    300 steps at 512 px take about half the time of a full-size pass, for a total loss a few per cent higher."""
+    content = np.asarray(content, np.uint8)
+    coarse = int(round(steps * coarse_share)) if max(content.shape[:2]) >= 2 * MIN_COARSE_SIDE else 0
+    if not coarse or coarse >= steps:
+        return stylise_by_optimisation(extractor, content, style, steps, report=report, preview_every=preview_every)
+    small = np.asarray(Image.fromarray(content).resize((content.shape[1] // 2, content.shape[0] // 2), Image.LANCZOS))
+    rough, _, _ = stylise_by_optimisation(
+        extractor, small, style, coarse, preview_every=preview_every,
+        report=report and (lambda step, _, logs, preview: report(step, steps, logs, preview)))
+    initial = np.asarray(Image.fromarray(rough).resize(content.shape[1::-1], Image.BICUBIC))
+    return stylise_by_optimisation(
+        extractor, content, style, steps - coarse, initial=initial, preview_every=preview_every,
+        report=report and (lambda step, _, logs, preview: report(coarse + step, steps, logs, preview)))

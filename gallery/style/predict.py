@@ -111,10 +111,10 @@ def stylise(photo, style, size=512, method=None, steps=300, strength=1.0, keep_c
     if method == "fast":
         result = fast_stylise(load_transform(str(source)), photo)
     else:
-        from gallery.style.optimize import stylise_by_optimisation
+        from gallery.style.optimize import stylise_coarse_to_fine
 
-        result, _, _ = stylise_by_optimisation(loss_network(loss_network_name, loss_network_weights), photo,
-                                               fit_within(source, 512), steps=steps, report=report)
+        result, _, _ = stylise_coarse_to_fine(loss_network(loss_network_name, loss_network_weights), photo,
+                                              fit_within(source, 512), steps=steps, report=report)
     seconds = time.perf_counter() - start
     if keep_colors:
         result = keep_colours(result, photo)
