@@ -155,6 +155,24 @@ def test_final_fit_trains_on_train_and_validation(tiny_summarizers):
     assert json.loads((tiny_summarizers["summary"] / "card.json").read_text())["training"]["validation_documents"] == 30
 
 
+
+def test_ensemble_members_learn_apart_and_are_averaged(tiny_summarizers):
+    from gallery.summarization import compressive
+    from gallery.summarization.train import masked_binary_crossentropy
+
+    model = compressive.build_tagger(50, 8, members=2)
+    ids = np.array([[5, 9, 9, 3, 0, 0], [7, 1, 2, 4, 8, 6]], np.int32)
+    stacked = np.asarray(model(ids, training=False))
+    assert stacked.shape == (2, 2, 6) and not np.allclose(stacked[:, 0], stacked[:, 1])  # own random starts
+    np.testing.assert_allclose(compressive.mean_of_members(model)(ids), stacked.mean(axis=1), atol=1e-6)
+    labels = np.array([[1, 0, 0, 1, -1, -1], [0, 0, 1, 0, 0, 1]], np.float32)  # each member's own loss
+    np.testing.assert_allclose(np.mean(masked_binary_crossentropy(labels, stacked)),
+                               np.mean([masked_binary_crossentropy(labels, stacked[:, m]) for m in range(2)]), rtol=1e-5)
+    shipped_like = json.loads((tiny_summarizers["compressive"] / "card.json").read_text())
+    assert "an ensemble of 2" in shipped_like["title"] and shipped_like["training"]["config"]["members"] == 2
+    wrong = run_cli("train", "summarization", "--kind", "summary", "--members", 2, "--limit", 2)
+    assert wrong.returncode == 2 and "--members" in wrong.stderr
+
 def test_headline_length_maximises_the_expected_rouge1():
     import tensorflow as tf
 

@@ -28,6 +28,8 @@ def add_arguments(action, parser):
                             help="headlines: abstractive copy Transformer, or the compressive word tagger")
         for field in ("vocab_size", "dim", "epochs", "batch_size", "seed"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
+        parser.add_argument("--members", type=int, default=defaults.members,
+                            help="compressive headlines: train this many taggers side by side and average them")
         for field in ("learning_rate", "weight_decay"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
         parser.add_argument("--include-validation", action="store_true",

@@ -41,8 +41,17 @@ class TokenCounts(layers.Layer):
         return (*input_shape, 1)
 
 
-def build_tagger(vocab_size, dim=64, blocks=2, dropout=0.1):
-    """Token ids (B, L) → one logit per token (B, L)."""
+def build_tagger(vocab_size, dim=64, blocks=2, dropout=0.1, members=1, name="headline_tagger"):
+    """Token ids (B, L) → one logit per token (B, L).
+
+    With `members` > 1: that many taggers, each from its own random start, side by side; their logits are
+    stacked (B, members, L) so that each learns from its own loss, and `mean_of_members` averages them.
+    """
+    if members > 1:
+        ids = keras.Input((None,), dtype="int32", name="source_ids")
+        taggers = [build_tagger(vocab_size, dim, blocks, dropout, name=f"member{m}") for m in range(members)]
+        stacked = layers.Concatenate(axis=1, name="stacked")([layers.Reshape((1, -1))(t(ids)) for t in taggers])
+        return keras.Model(ids, stacked, name="headline_tagger_members")
     ids = keras.Input((None,), dtype="int32", name="source_ids")
     x = layers.Embedding(vocab_size, dim, name="embedding")(ids)
     x = layers.Add(name="with_counts")([x, layers.Dense(dim, name="counts")(TokenCounts(name="count")(ids))])
@@ -51,7 +60,17 @@ def build_tagger(vocab_size, dim=64, blocks=2, dropout=0.1):
     for block in range(blocks):
         x = SentenceContext(dim, max_sentences=MAX_SOURCE, dropout=dropout, name=f"context{block}")(x, token_ids)
     logits = layers.Reshape((-1,), name="logits")(layers.Dense(1, name="score")(x))
-    return keras.Model(ids, logits, name="headline_tagger")
+    return keras.Model(ids, logits, name=name)
+
+
+def mean_of_members(model):
+    """The tagger to use: a `build_tagger(members > 1)` model's members averaged (their mean logit per token),
+    or `model` itself when it has one member."""
+    if model.name != "headline_tagger_members":
+        return model
+    ids = keras.Input((None,), dtype="int32", name="source_ids")
+    taggers = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    return keras.Model(ids, layers.Average(name="mean_logit")([t(ids) for t in taggers]), name="headline_tagger")
 
 
 @functools.lru_cache(maxsize=8)

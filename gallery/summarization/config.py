@@ -23,6 +23,7 @@ class SummarizationConfig:
     weight_decay: float = 0.01
     seed: int = 0
     limit: int = None
+    members: int = 1  # compressive headlines: an ensemble of this many taggers (mean logit)
     include_validation: bool = False  # the final fit, once settings are chosen: train on train + validation
 
     def out_dir(self):

@@ -23,9 +23,17 @@ from gallery.summarization.tokenizer import (
 from gallery.tasks import UserError
 
 
+def labels_like(y_true, y_pred):
+    """Labels (B, L) repeated for logits stacked per ensemble member (B, members, L); otherwise as they are."""
+    if len(y_pred.shape) > len(y_true.shape):
+        return keras.ops.broadcast_to(keras.ops.expand_dims(y_true, 1), keras.ops.shape(y_pred))
+    return y_true
+
+
 @keras.saving.register_keras_serializable("gallery")
 def masked_binary_crossentropy(y_true, y_pred):
     """Binary cross-entropy on logits over real sentences or tokens (label −1 marks padding)."""
+    y_true = labels_like(y_true, y_pred)
     mask = keras.ops.cast(keras.ops.greater_equal(y_true, 0.0), "float32")
     loss = keras.losses.binary_crossentropy(keras.ops.maximum(y_true, 0.0)[..., None], y_pred[..., None],
                                             from_logits=True)
@@ -35,6 +43,7 @@ def masked_binary_crossentropy(y_true, y_pred):
 @keras.saving.register_keras_serializable("gallery")
 def masked_accuracy(y_true, y_pred):
     """Share of real sentences or tokens whose logit sign matches the label."""
+    y_true = labels_like(y_true, y_pred)
     mask = keras.ops.cast(keras.ops.greater_equal(y_true, 0.0), "float32")
     right = keras.ops.cast(keras.ops.equal(keras.ops.cast(keras.ops.greater(y_pred, 0.0), "float32"), y_true),
                            "float32")
@@ -79,7 +88,7 @@ def compiled_model(config, vocab_size, steps_per_epoch):
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
     if config.kind == "summary" or config.arch == "compressive":
         model = (extractive.build_scorer(vocab_size, config.dim) if config.kind == "summary"
-                 else compressive.build_tagger(vocab_size, config.dim))
+                 else compressive.build_tagger(vocab_size, config.dim, members=config.members))
         model.compile(optimizer, masked_binary_crossentropy,
                       metrics=[keras.metrics.MeanMetricWrapper(masked_accuracy, name="accuracy")])
     else:
@@ -91,6 +100,8 @@ def compiled_model(config, vocab_size, steps_per_epoch):
 
 def train(config, command=""):
     """Train per `config`; returns the output folder (model.keras, tokenizer.model, card)."""
+    if config.members < 1 or (config.members > 1 and (config.kind, config.arch) != ("headline", "compressive")):
+        raise UserError("--members (at least 1) applies to compressive headlines (--kind headline --arch compressive).")
     keras.utils.set_random_seed(config.seed)
     out = config.out_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -111,6 +122,7 @@ def train(config, command=""):
     model = compiled_model(config, tokenizer.vocab_size(), int(np.ceil(len(y) / config.batch_size)))
     print(f"{model.count_params():,} parameters; {len(train_docs)} training / {len(val_docs)} validation documents.")
     training.fit_resumable(model, x, y, out, config.epochs, config.batch_size, validation=validation)
+    model = compressive.mean_of_members(model)
     training.save_model(model, out)
     write_training_card(out, config, model, command, len(train_docs), len(val_docs))
     training.finish(out)
@@ -123,13 +135,17 @@ def write_training_card(out, config, model, command, train_size, val_size):
     what = ("SummaRuNNer-style sentence scorer" if config.kind == "summary"
             else "compressive headline tagger (Transformer encoder picks words)" if config.arch == "compressive"
             else "Transformer encoder–decoder with copy mechanism")
+    if config.members > 1:
+        what += f", an ensemble of {config.members}"
     if config.kind == "headline" and config.arch == "compressive":
         what_more = (" A headline is its best-scored distinct words in source order; a word first seen among the "
                      f"opening {compressive.LEAD_WORDS} words scores {compressive.LEAD_BONUS:g} logit higher. It has as "
                      "many words as maximise the expected ROUGE-1 F1 against a "
                      f"{compressive.TITLE_WORDS}-word title, a word's probability being sigmoid(score "
                      f"{'−' if compressive.CALIBRATION < 0 else '+'} {abs(compressive.CALIBRATION):g}) "
-                     "(opening and bonus chosen on the validation split, the calibration fitted there by log-loss).")
+                     "(opening and bonus chosen on the validation split, the calibration fitted there by log-loss)."
+                     + (f" The score is the mean logit of {config.members} taggers that start from different random "
+                        "weights and learn side by side." if config.members > 1 else ""))
     else:
         what_more = ""
     caveat = (f" Only {train_size} training documents: this model shows that the path trains and runs end to end, "
