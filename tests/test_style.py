@@ -80,7 +80,6 @@ def test_optimisation_lowers_the_style_loss(shared_data, squeezenet):
     assert final["style"] < 0.8 * start["style"]
 
 
-
 def test_coarse_to_fine_reports_every_step_and_keeps_the_size(shared_data, squeezenet):
     from gallery.style.lossnet import feature_extractor
     from gallery.style.optimize import stylise_coarse_to_fine
@@ -96,6 +95,7 @@ def test_coarse_to_fine_reports_every_step_and_keeps_the_size(shared_data, squee
     previews = [preview.shape[:2] for _, _, preview in seen if preview is not None]
     half = (content.shape[0] // 2, content.shape[1] // 2)
     assert previews == [half, half, content.shape[:2]]  # steps 2, 4 at half size, 6 at full size
+
 
 def test_cli_predict_fast_and_bad_style(tiny_style, shared_data, tmp_path):
     out = tmp_path / "out.jpg"

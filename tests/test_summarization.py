@@ -155,7 +155,6 @@ def test_final_fit_trains_on_train_and_validation(tiny_summarizers):
     assert json.loads((tiny_summarizers["summary"] / "card.json").read_text())["training"]["validation_documents"] == 30
 
 
-
 def test_ensemble_members_learn_apart_and_are_averaged(tiny_summarizers):
     from gallery.summarization import compressive
     from gallery.summarization.train import masked_binary_crossentropy
@@ -172,6 +171,7 @@ def test_ensemble_members_learn_apart_and_are_averaged(tiny_summarizers):
     assert "an ensemble of 2" in shipped_like["title"] and shipped_like["training"]["config"]["members"] == 2
     wrong = run_cli("train", "summarization", "--kind", "summary", "--members", 2, "--limit", 2)
     assert wrong.returncode == 2 and "--members" in wrong.stderr
+
 
 def test_headline_length_maximises_the_expected_rouge1():
     import tensorflow as tf

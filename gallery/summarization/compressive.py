@@ -47,12 +47,11 @@ def build_tagger(vocab_size, dim=64, blocks=2, dropout=0.1, members=1, name="hea
     With `members` > 1: that many taggers, each from its own random start, side by side; their logits are
     stacked (B, members, L) so that each learns from its own loss, and `mean_of_members` averages them.
     """
+    ids = keras.Input((None,), dtype="int32", name="source_ids")
     if members > 1:
-        ids = keras.Input((None,), dtype="int32", name="source_ids")
         taggers = [build_tagger(vocab_size, dim, blocks, dropout, name=f"member{m}") for m in range(members)]
         stacked = layers.Concatenate(axis=1, name="stacked")([layers.Reshape((1, -1))(t(ids)) for t in taggers])
         return keras.Model(ids, stacked, name="headline_tagger_members")
-    ids = keras.Input((None,), dtype="int32", name="source_ids")
     x = layers.Embedding(vocab_size, dim, name="embedding")(ids)
     x = layers.Add(name="with_counts")([x, layers.Dense(dim, name="counts")(TokenCounts(name="count")(ids))])
     x = layers.Dropout(dropout)(x)
