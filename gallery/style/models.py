@@ -98,6 +98,10 @@ class PerceptualLosses(layers.Layer):
                 "style": style_loss(generated["style"], self.grams),
                 "tv": total_variation(stylised)}
 
+    def compute_output_shape(self, stylised_shape, content_shape):
+        # Declared, not traced: JAX's symbolic shapes of a whole loss network on (None, None) images take minutes.
+        return {name: (stylised_shape[0],) for name in ("content", "style", "tv")}
+
 
 def training_model(transform, extractor, grams):
     """Content images → per-image losses; fit with `mean_of_output` and the loss weights."""
