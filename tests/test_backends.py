@@ -1,5 +1,5 @@
-"""Backend-agnostic Keras 3: models trained with KERAS_BACKEND=jax and no TensorFlow installed (the lent GPU
-machine's setup) load and predict on TensorFlow."""
+"""Backend-agnostic Keras 3: every family's models trained with KERAS_BACKEND=jax and no TensorFlow installed
+(a GPU machine's usual setup) load and predict on TensorFlow."""
 
 import json
 import os
@@ -11,8 +11,10 @@ import pytest
 from conftest import ROOT
 
 from gallery.classification.predict import load_classifier, probabilities
+from gallery.emotion.predict import load_emotion_model
 from gallery.preprocessing.images import decode_image
 from gallery.style.predict import fast_stylise, load_transform
+from gallery.summarization.predict import summarize
 
 WITHOUT_TENSORFLOW = """
 import runpy, sys
@@ -60,3 +62,24 @@ def test_style_network_trained_on_jax_serves_on_tensorflow(shared_data, squeezen
     photo = decode_image(photos[0].read_bytes())[:40, :56]
     stylised = fast_stylise(load_transform(out), photo)
     assert stylised.shape == photo.shape and stylised.dtype == np.uint8
+
+
+def test_emotion_model_trained_on_jax_serves_on_tensorflow(fer_folder, tmp_path):
+    out = tmp_path / "emotion"
+    train_on_jax("emotion", "--data-dir", fer_folder, "--width", 4, "--epochs", 1, "--batch-size", 16, "--out", out,
+                 "--no-evaluate")
+    assert backend_of(out) == "jax"
+    model, class_names = load_emotion_model(out)
+    probs = probabilities(model, np.full((48, 48, 3), 128, np.uint8))
+    assert probs.shape == (len(class_names),) == (7,) and np.isclose(probs.sum(), 1, atol=1e-5)
+
+
+def test_headline_tagger_trained_on_jax_serves_on_tensorflow(shared_data, tmp_path):
+    out = tmp_path / "headline"
+    train_on_jax("summarization", "--dataset", "bbc", "--data-dir", shared_data / "bbc_news_summary.tar.gz", "--kind",
+                 "headline", "--arch", "compressive", "--members", 2, "--limit", 30, "--epochs", 1, "--dim", 16,
+                 "--vocab-size", 500, "--out", out, "--no-evaluate")
+    assert backend_of(out) == "jax"
+    text = "Shares in the drinks firm rose sharply on Monday. Analysts said the takeover talk lifted the market."
+    headline = summarize(text, kind="headline", model_dir=out)["text"]
+    assert headline and set(headline.lower().split()) <= set(text.lower().replace(".", "").split())
