@@ -13,9 +13,9 @@ SHARED = ROOT.parent / "shared" / "data"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def run_cli(*args, env=None, timeout=600):
-    """Run `python -m gallery ARGS` in a fresh process; return the CompletedProcess."""
-    return subprocess.run([sys.executable, "-m", "gallery", *map(str, args)], cwd=ROOT, capture_output=True,
+def run_cli(*args, env=None, timeout=600, launcher=("-m", "gallery")):
+    """Run `python -m gallery ARGS` (or `python LAUNCHER ARGS`) in a fresh process; return the CompletedProcess."""
+    return subprocess.run([sys.executable, *launcher, *map(str, args)], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
 
 

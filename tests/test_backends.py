@@ -2,13 +2,10 @@
 (a GPU machine's usual setup) load and predict on TensorFlow."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import run_cli
 
 from gallery.classification.predict import load_classifier, probabilities
 from gallery.emotion.predict import load_emotion_model
@@ -32,9 +29,7 @@ runpy.run_module("gallery", run_name="__main__")
 
 def train_on_jax(*args):
     """`python -m gallery train ARGS` on JAX in a fresh process that cannot import TensorFlow."""
-    result = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW, "train", *map(str, args)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), "KERAS_BACKEND": "jax"})
+    result = run_cli("train", *args, env={"KERAS_BACKEND": "jax"}, launcher=("-c", WITHOUT_TENSORFLOW))
     assert result.returncode == 0, result.stderr[-2000:]
 
 

@@ -85,6 +85,9 @@ class _ViewLayer(layers.Layer):
     def get_config(self):
         return {**super().get_config(), "flip": self.flip}
 
+    def compute_output_shape(self, input_shape):
+        return (None, *input_shape[1:])  # the batch changes size: declared, as JAX cannot infer it
+
 
 @keras.saving.register_keras_serializable(package="gallery")
 class TestTimeViews(_ViewLayer):
@@ -98,9 +101,6 @@ class TestTimeViews(_ViewLayer):
         return ops.concatenate([view for shift in shifts for view in ([shift, ops.flip(shift, axis=2)]
                                                                       if self.flip else [shift])], axis=0)
 
-    def compute_output_shape(self, input_shape):
-        return (None, *input_shape[1:])
-
 
 @keras.saving.register_keras_serializable(package="gallery")
 class MeanOverViews(_ViewLayer):
@@ -112,9 +112,6 @@ class MeanOverViews(_ViewLayer):
         weights = [0.25] * 2 + [0.125] * 4 if self.flip else [0.5, 0.25, 0.25]
         views = ops.reshape(logits, (len(weights), -1, logits.shape[-1]))
         return ops.tensordot(ops.convert_to_tensor(weights, dtype=logits.dtype), views, axes=1)
-
-    def compute_output_shape(self, input_shape):
-        return (None, *input_shape[1:])
 
 
 def whitening_kernel(images, eps=5e-4):
