@@ -11,7 +11,7 @@ from rouge_score import rouge_scorer
 
 from gallery.summarization import baselines
 from gallery.summarization.data import load_documents
-from gallery.summarization.predict import summarize
+from gallery.summarization.predict import summarize, supporting_sentences
 from gallery.summarization.rouge import rouge
 from gallery.tasks import UserError
 
@@ -61,6 +61,17 @@ def test_baselines_pick_in_document_order():
     assert baselines.summary_length(15) == 6 and baselines.summary_length(1) == 1
     assert baselines.textrank(sentences, 2) == [1, 2]  # the two most connected sentences
     assert baselines.first_words("one two three", 2) == "one two"
+
+
+def test_highlighted_sentences_are_the_fewest_holding_the_headline():
+    sentences = ["The council approved shared bikes.", "Bikes are quick in this city, said the council.",
+                 "The city will publish figures.", "Rain falls."]
+    assert supporting_sentences(sentences, "council approves bikes", "en") == [0]  # 1 adds no new word
+    assert supporting_sentences(sentences, "city council approves bikes", "en") == [0, 1]  # 1 adds "city"
+    assert supporting_sentences(sentences, "city figures", "en") == [2]
+    assert supporting_sentences(sentences, "bikes figures", "en") == [0, 2]
+    assert supporting_sentences(sentences, "sunny weather", "en") == []
+    assert supporting_sentences(["Совет одобрил велосипеды.", "Дождь."], "Совет одобрил", "ru") == [0]
 
 
 @pytest.mark.parametrize("method", ["lead", "textrank"])

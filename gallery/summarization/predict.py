@@ -2,7 +2,7 @@
 
 `summarize` cleans and splits the text (`gallery.preprocessing.text`), then picks sentences
 (summary) or writes a headline with the chosen method, and says which source sentences the
-result drew on: the chosen ones for extractive summaries, those sharing most words with a headline.
+result drew on: the chosen ones for extractive summaries, the fewest that hold a headline's words.
 """
 
 import functools
@@ -78,13 +78,22 @@ def headline_ids(model, tokenizer, text):
 
 
 def supporting_sentences(sentences, headline, language, limit=2):
-    """Indices of the sentences sharing the most (stemmed) words with a headline, in document order."""
+    """Indices, in document order, of at most `limit` sentences that cover a headline's (stemmed) words:
+    each in turn the one adding the most words not yet covered (ties: the earlier)."""
     from gallery.summarization.rouge import UnicodeTokenizer
 
     tokenizer = UnicodeTokenizer(language)
-    target = set(tokenizer.tokenize(headline))
-    overlap = [len(target & set(tokenizer.tokenize(s))) for s in sentences]
-    return sorted(i for i in baselines.top_k(overlap, limit) if overlap[i] > 0)
+    missing = set(tokenizer.tokenize(headline))
+    vocabularies = [set(tokenizer.tokenize(s)) for s in sentences]
+    chosen = []
+    for _ in range(limit):
+        gains = [len(missing & vocabulary) for vocabulary in vocabularies]
+        best = int(np.argmax(gains))
+        if not gains[best]:
+            break
+        chosen.append(best)
+        missing -= vocabularies[best]
+    return sorted(chosen)
 
 
 def choose(sentences, text, kind, method, language, model_dir):
