@@ -22,5 +22,5 @@ for column, task in zip(columns, TASKS.values()):
         for folder, card in shipped:
             metric = cards.headline_metric(card)
             st.metric(folder.name, cards.format_metric(*metric[:2]) if metric else "not evaluated",
-                      help=f"{metric[0]} on the {metric[2]} split" if metric else None)
+                      help=f"{metric[0]} on {metric[2]}" if metric else None)
         st.page_link(f"{task.name}.py", label=f"Open {task.title.lower()}", icon=":material/arrow_forward:")

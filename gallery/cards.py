@@ -81,12 +81,14 @@ def shipped_models(task=None):
 
 
 def headline_metric(card):
-    """(metric name, value, split) of a card's main metric, or None before evaluation."""
+    """(metric name, value, what it was measured on) of a card's main metric, or None before evaluation."""
     evaluation = card.get("evaluation") or {}
     name = card.get("headline_metric")
     if not name or name not in evaluation.get("metrics", {}):
         return None
-    return name, evaluation["metrics"][name], evaluation.get("split", "?")
+    examples = evaluation.get("examples")
+    measured_on = evaluation.get("split", "?") + (f", {examples:,} examples" if examples else "")
+    return name, evaluation["metrics"][name], measured_on
 
 
 def format_metric(name, value):
@@ -99,7 +101,7 @@ def format_metric(name, value):
 
 
 def headline(card):
-    """'accuracy 94.10 % (test)'-style summary of a card's main metric."""
+    """'accuracy 94.10 % (test, 10,000 examples)'-style summary of a card's main metric."""
     metric = headline_metric(card)
     return f"{metric[0]} {format_metric(metric[0], metric[1])} ({metric[2]})" if metric else "not evaluated"
 

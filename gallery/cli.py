@@ -52,7 +52,7 @@ def list_models():
 
 def markdown_table(result):
     """The results table of the README, generated from the model cards."""
-    lines = ["| task | model | data set | headline (split) | parameters | file |", "|---|---|---|---|---|---|"]
+    lines = ["| task | model | data set | headline (split, examples) | parameters | file |", "|---|---|---|---|---|---|"]
     for model in result["models"]:
         lines.append(f"| {model['task']} | `{model['name']}` | {model['dataset']} | {model['headline']} | "
                      f"{model['parameters'] or 0:,} | {(model['bytes'] or 0) / 2**20:.1f} MB |")
