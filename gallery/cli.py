@@ -32,6 +32,8 @@ def build_parser():
             if task.ready:
                 task_parser = sub.add_parser(task.name, help=task.title)
                 task.cli().add_arguments(action, task_parser)
+                if action == "export":
+                    task_parser.add_argument("--out", help="folder for the SavedModel (default exported/TASK/MODEL)")
                 task_parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
     return parser
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib
+from pathlib import Path
 
 from gallery.preprocessing.images import ImageError
 from gallery.preprocessing.text import TextError
@@ -18,6 +19,11 @@ def config_from_args(config_class, args):
     """A configuration dataclass filled from the parsed command-line arguments of the same names."""
     fields = {field.name for field in dataclasses.fields(config_class)}
     return config_class(**{key: value for key, value in vars(args).items() if key in fields})
+
+
+def export_folder(args, model_dir):
+    """Where `export` writes: `--out`, else exported/TASK/MODEL (under the working directory)."""
+    return args.out or str(Path("exported") / args.task / Path(model_dir).name)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The CLI contract: --json puts one JSON object on the last line; user errors exit 2, no traceback."""
 
 import json
+from pathlib import Path
 
 from conftest import run_cli
 from PIL import Image
@@ -54,6 +55,16 @@ def test_user_errors_exit_2_with_a_message(tmp_path):
     for task, extra in (("style", ["--out", tmp_path / "saved"]), ("summarization", ["--out", tmp_path / "saved"])):
         result = run_cli("export", task, "--model", tmp_path / "missing", *extra)  # every family loads models alike
         assert result.returncode == 2 and "No model at" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_without_out_writes_under_exported(tiny_model, tmp_path, monkeypatch, capsys):
+    from gallery.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "classification", "--model", str(tiny_model), "--json"]) == 0
+    written = tmp_path / "exported" / "classification" / tiny_model.name
+    assert (written / "saved_model.pb").is_file()
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["saved_model"] == str(Path("exported") / "classification" / tiny_model.name)
 
 
 def test_bench_prints_a_table_and_json(tiny_model):

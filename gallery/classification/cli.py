@@ -8,7 +8,7 @@ from gallery.classification.config import (
     TrainConfig,
 )
 from gallery.classification.data import DATASETS
-from gallery.tasks import config_from_args
+from gallery.tasks import config_from_args, export_folder
 
 DEFAULT_MODEL = "models/classification/cifar10_airbench"
 
@@ -42,8 +42,6 @@ def add_arguments(action, parser):
         parser.add_argument("images", nargs="+", help="image files")
         parser.add_argument("--model", default=DEFAULT_MODEL)
         parser.add_argument("--top-k", type=int, default=5)
-    if action == "export":
-        parser.add_argument("--out", required=True, help="folder for the SavedModel")
     if action == "bench":
         parser.add_argument("--repeats", type=int, default=20, help="timed runs per latency measurement")
 
@@ -96,7 +94,7 @@ def predict(args, command):
 def export(args, command):
     from gallery.classification.export import export_saved_model
 
-    out = export_saved_model(args.model, args.out)
+    out = export_saved_model(args.model, export_folder(args, args.model))
     if not args.json:
         print(f"SavedModel written to {out} (signature serving_default: images tf.string[N]).")
     return {"model": args.model, "saved_model": str(out)}

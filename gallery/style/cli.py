@@ -2,7 +2,7 @@
 
 
 from gallery.style.config import StyleConfig
-from gallery.tasks import config_from_args
+from gallery.tasks import config_from_args, export_folder
 
 
 def add_arguments(action, parser):
@@ -38,8 +38,6 @@ def add_arguments(action, parser):
         parser.add_argument("--steps", type=int, default=300)
         parser.add_argument("--strength", type=float, default=1.0, help="0 = the photo, 1 = full style")
         parser.add_argument("--keep-colors", action="store_true", help="keep the photo's colours")
-    if action == "export":
-        parser.add_argument("--out", required=True)
 
 
 def train(args, command):
@@ -92,7 +90,7 @@ def export(args, command):
 
     if not args.model:
         raise UserError("Pass --model, the fast style network to export.")
-    out = export_saved_model(args.model, args.out)
+    out = export_saved_model(args.model, export_folder(args, args.model))
     if not args.json:
         print(f"SavedModel written to {out} (serving_default: images uint8[N,H,W,3] → stylised uint8[N,H,W,3]).")
     return {"model": args.model, "saved_model": str(out)}

@@ -8,7 +8,7 @@ from gallery.summarization.config import (
     METHODS,
     SummarizationConfig,
 )
-from gallery.tasks import config_from_args
+from gallery.tasks import config_from_args, export_folder
 
 DATASETS = ("bbc", "ria", "gazeta", "cnn_dailymail", "xsum")
 
@@ -45,8 +45,6 @@ def add_arguments(action, parser):
                             help="neural: the best shipped model (headlines: the compressive tagger in English); "
                                  "abstractive: the copy Transformer (headlines only)")
         parser.add_argument("--model", help="model folder (default: the shipped model for the text's language)")
-    if action == "export":
-        parser.add_argument("--out", required=True, help="folder for the SavedModel")
 
 
 def train(args, command):
@@ -88,11 +86,13 @@ def predict(args, command):
 
 def export(args, command):
     from gallery.summarization.export import export_saved_model
+    from gallery.summarization.predict import default_model
 
-    out = export_saved_model(args.model, args.out)
+    model = args.model or default_model("summary", "en")
+    out = export_saved_model(model, export_folder(args, model))
     if not args.json:
         print(f"SavedModel written to {out} (serving_default: text tf.string[N] → text tf.string[N]).")
-    return {"model": args.model, "saved_model": str(out)}
+    return {"model": str(model), "saved_model": str(out)}
 
 
 def bench(args, command):
