@@ -7,7 +7,7 @@ import streamlit as st
 
 from gallery import cards
 from gallery.classification.predict import load_classifier
-from gallery.preprocessing.images import IMAGE_EXTENSIONS, decode_image
+from gallery.preprocessing.images import IMAGE_EXTENSIONS, decode_image, image_files
 from gallery.tasks import USER_ERRORS
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -36,7 +36,7 @@ def image_input(family, key, first="", examples=None):
     source = st.radio("Image source", ["Example", "Upload", "Camera"], horizontal=True, key=f"{key}_source")
     if source == "Example":
         folder = EXAMPLES / (examples or family)
-        files = sorted((path for path in folder.iterdir() if path.suffix.lower() in IMAGE_EXTENSIONS),
+        files = sorted(image_files(folder),
                        key=lambda path: (not path.name.startswith(first), path.name))
         choice = st.selectbox("Example image", files, format_func=lambda path: path.stem.replace("_", " "),
                               key=f"{key}_example")

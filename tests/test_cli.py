@@ -47,6 +47,17 @@ def test_predict_handles_cmyk_and_rgba_uploads(tiny_model, tmp_path):
     assert all("top_k" in prediction for prediction in result["predictions"])
 
 
+def test_predict_takes_a_folder_of_images(tiny_model, tmp_path):
+    for name in ("b.png", "a.jpg"):
+        Image.new("RGB", (40, 30), (200, 30, 10)).save(tmp_path / name)
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "empty").mkdir()
+    result = last_json(run_cli("predict", "classification", tmp_path, tmp_path / "empty", "--model", tiny_model, "--json"))
+    files = [Path(prediction["file"]).name for prediction in result["predictions"]]
+    assert files == ["a.jpg", "b.png", "empty"]
+    assert "top_k" in result["predictions"][0] and "no image files" in result["predictions"][2]["error"]
+
+
 def test_user_errors_exit_2_with_a_message(tmp_path):
     result = run_cli("evaluate", "classification", "--model", tmp_path / "missing", "--json")
     assert result.returncode == 2

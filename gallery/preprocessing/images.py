@@ -9,6 +9,7 @@ so Keras `predict`, the app and the SavedModel share it by construction.
 
 import io
 import warnings
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -99,10 +100,20 @@ def read_image(path):
         return decode_image(file.read())
 
 
+def image_files(folder):
+    """The image files directly in `folder`, in name order."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+
+
 def per_image(paths, analyse):
-    """[{'file': path, **analyse(image)}] for each file; unreadable files get an 'error' entry instead."""
+    """[{'file': path, **analyse(image)}] for each file, and for each image in a folder; unreadable files
+    (and folders without images) get an 'error' entry instead."""
     results = []
     for path in paths:
+        if Path(path).is_dir():
+            found = image_files(path)
+            results += per_image(found, analyse) if found else [{"file": str(path), "error": "no image files in this folder"}]
+            continue
         try:
             image = read_image(path)
         except (OSError, ValueError) as error:
