@@ -39,7 +39,7 @@ def add_arguments(action, parser):
     if action == "evaluate":
         parser.add_argument("--split", default="test", choices=("test", "train"))
     if action == "predict":
-        parser.add_argument("images", nargs="+", help="image files")
+        parser.add_argument("images", nargs="+", help="image files, or folders of them")
         parser.add_argument("--model", default=DEFAULT_MODEL)
         parser.add_argument("--top-k", type=int, default=5)
     if action == "bench":

@@ -27,7 +27,7 @@ def add_arguments(action, parser):
     if action == "evaluate":
         parser.add_argument("--split", default="private_test", choices=("private_test", "public_test", "train"))
     if action == "predict":
-        parser.add_argument("images", nargs="+", help="photos (or face crops with --no-detect)")
+        parser.add_argument("images", nargs="+", help="photos or folders of them (or face crops with --no-detect)")
         parser.add_argument("--model", default=DEFAULT_MODEL)
         parser.add_argument("--no-detect", action="store_true", help="treat each whole image as one face crop")
         parser.add_argument("--detector", default="haar",
