@@ -16,7 +16,7 @@ import tensorflow_text as tf_text
 from gallery.preprocessing.text import CLEANING_RULES, SENTENCE_RULES, SEPARATOR
 from gallery.summarization import abstractive, compressive, extractive
 from gallery.summarization.baselines import SUMMARY_PERCENT
-from gallery.summarization.predict import default_model, load_model
+from gallery.summarization.predict import load_model
 from gallery.summarization.tokenizer import EOS, PAD, TOKENIZER_FILE
 
 
@@ -106,7 +106,7 @@ def export_saved_model(model_dir, out):
     """Write the SavedModel to `out`; returns its path."""
     if keras.backend.backend() != "tensorflow":
         raise RuntimeError("Export needs KERAS_BACKEND=tensorflow.")
-    model_dir = Path(model_dir) if model_dir else default_model("summary", "en")
+    model_dir = Path(model_dir)
     model, sentencepiece, card = load_model(str(model_dir))
     tokenizer = tf_text.SentencepieceTokenizer(model=(model_dir / TOKENIZER_FILE).read_bytes())
     kind = card.get("kind", "summary")
