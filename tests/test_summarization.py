@@ -215,3 +215,35 @@ def test_compressive_headline_favours_words_from_the_opening(tiny_summarizers):
     assert compressive.headline(tokenizer, text, tokens, logits, words=1) == "opening"
     logits[index == len(words) - 1] = 0.5 + compressive.LEAD_BONUS + 0.1
     assert compressive.headline(tokenizer, text, tokens, logits, words=1) == "closing"
+
+
+def test_title_prior_counts_training_titles_and_lifts_their_words(tiny_summarizers, tmp_path, monkeypatch):
+    import shutil
+
+    import tensorflow as tf
+
+    from gallery.summarization import compressive
+    from gallery.summarization.data import Document
+    from gallery.summarization.export import export_saved_model
+    from gallery.summarization.predict import load_model
+
+    trained = tiny_summarizers["compressive"]
+    assert (trained / compressive.TITLE_WORDS_FILE).exists()
+    assert json.loads((trained / "card.json").read_text())["title_words"]["name"] == compressive.TITLE_WORDS_FILE
+    _, tokenizer, _ = load_model(str(trained))
+    documents = [Document("a", "Ford's car sales rise. Shares rise.", title="Ford sales rise"),
+                 Document("b", "Car sales fall at Fords.", title="Car sales fall")]
+    counts = compressive.title_word_counts(tokenizer, documents)
+    assert counts["ford"] == [2, 1] and counts["sale"] == [2, 2] and counts["share"] == [1, 0]
+    folder = tmp_path / "model"
+    shutil.copytree(trained, folder)
+    compressive.write_title_words(folder / compressive.TITLE_WORDS_FILE, {**counts, "zebra": [50, 50]})
+    prior = compressive.title_prior(str(folder))
+    assert prior["zebra"] > prior["sale"] > prior["ford"] > prior["share"]
+    text = " ".join(["News of the day."] * 10 + ["A zebra escaped."])
+    assert "zebra" not in summarize(text, "headline", "neural", trained)["text"]
+    monkeypatch.setattr(compressive, "PRIOR_WEIGHT", 100.0)  # the prior outweighs the tagger, in both paths
+    python = summarize(text, "headline", "neural", folder)["text"]
+    export_saved_model(folder, tmp_path / "saved")
+    serving = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
+    assert "zebra" in python.split() and serving(text=tf.constant([text]))["headline"][0].numpy().decode() == python

@@ -4,14 +4,20 @@ Every subword of the article's first MAX_SOURCE tokens is scored from its embedd
 position and how often it occurs in that text (a log count computed in the graph), with two
 Transformer encoder blocks for context. Training labels a subword 1 when its word (stemmed) is
 in the reference title. A headline is the best distinct words (a word scores as its best subword,
-plus LEAD_BONUS if it is first seen among the opening LEAD_WORDS words), in the order they first
-appear, written as in the source. It has as many words as maximise the expected ROUGE-1 F1
-against a TITLE_WORDS-word title, 2·Σp / (k + TITLE_WORDS), where a word's probability of being
-in the title is sigmoid(score + CALIBRATION).
+plus LEAD_BONUS if it is first seen among the opening LEAD_WORDS words, plus PRIOR_WEIGHT times its
+title prior), in the order they first appear, written as in the source. It has as many words as
+maximise the expected ROUGE-1 F1 against a TITLE_WORDS-word title, 2·Σp / (k + TITLE_WORDS), where
+a word's probability of being in the title is sigmoid(score + CALIBRATION).
+
+A word's title prior says how much likelier than the average word it was to be in a training
+article's title when it was in the article (log odds; the counts are written at training time to
+TITLE_WORDS_FILE beside the model).
 """
 
+import collections
 import functools
 import re
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -24,6 +30,8 @@ MAX_SOURCE = 192
 LEAD_WORDS, LEAD_BONUS = 20, 1.0  # news puts the headline's words up front (both chosen on the validation split)
 TITLE_WORDS = 5  # the median training title (BBC: mean 5.2 words)
 CALIBRATION = -1.25  # the tagger is over-confident on unseen articles: the log-loss optimum on the validation split
+PRIOR_WEIGHT, PRIOR_SMOOTHING = 0.15, 5.0  # chosen on the validation split (taggers trained on the training split)
+TITLE_WORDS_FILE = "title_words.tsv"  # word key, training articles holding it, how many of their titles hold it too
 KEEP_CHARACTERS = "$€£%"  # kept at a word's ends; other non-alphanumeric edge characters are stripped
 SAME_WORD_ENDING = "(?:['’]s|s)$"  # "Pernod's", "Pernods" and "Pernod" count as one word (Python re and RE2)
 
@@ -135,9 +143,44 @@ def expected_best_count(scores):
     return int(np.argmax(2 * np.cumsum(probabilities) / (np.arange(1, len(scores) + 1) + TITLE_WORDS))) + 1
 
 
-def headline(tokenizer, text, tokens, logits, words=None):
+def title_word_counts(tokenizer, documents):
+    """{word key: [articles holding the word among their first MAX_SOURCE subwords, those whose title holds it]}."""
+    counts = collections.defaultdict(lambda: [0, 0])
+    for document in documents:
+        _, words = source_words(tokenizer, document.text, *pieces(tokenizer, document.text))
+        title = {word_key(trim(word)) for word in document.title.split()}
+        for key in {word_key(word) for word in words} - {""}:
+            counts[key][0] += 1
+            counts[key][1] += key in title
+    return counts
+
+
+def write_title_words(path, counts):
+    rows = (f"{key}\t{articles}\t{titles}\n" for key, (articles, titles) in sorted(counts.items()))
+    path.write_text("".join(rows), encoding="utf-8")
+
+
+def log_odds(p):
+    return np.log(p / (1 - p))
+
+
+@functools.lru_cache(maxsize=4)
+def title_prior(model_dir):
+    """{word key: log odds that a title holds the word when its article does, minus that of any word} from the
+    TITLE_WORDS_FILE in `model_dir` (smoothed towards 0 by PRIOR_SMOOTHING articles); {} without the file."""
+    path = Path(model_dir) / TITLE_WORDS_FILE
+    if not path.exists():
+        return {}
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+    articles, titles = (np.array([int(row[i]) for row in rows], np.float64) for i in (1, 2))
+    base = titles.sum() / articles.sum()
+    prior = log_odds((titles + PRIOR_SMOOTHING * base) / (articles + PRIOR_SMOOTHING)) - log_odds(base)
+    return dict(zip((row[0] for row in rows), prior.tolist()))
+
+
+def headline(tokenizer, text, tokens, logits, words=None, prior=None):
     """The `words` (default: `expected_best_count`) best-scored distinct words of `text`, by the `logits`
-    of its `pieces` and the lead bonus, in first-appearance order."""
+    of its `pieces`, the lead bonus and the `title_prior`, in first-appearance order."""
     ids = tokens[0]
     index, source = source_words(tokenizer, text, *tokens)
     best = {}  # word key → [first position, best score, word as first written]
@@ -145,14 +188,15 @@ def headline(tokenizer, text, tokens, logits, words=None):
         if word:
             entry = best.setdefault(word_key(word), [w, -np.inf, word])
             entry[1] = max(entry[1], float(np.max(logits[:len(ids)][index == w])))
-    ranked = sorted(([position, score + LEAD_BONUS * (position < LEAD_WORDS), word]
-                     for position, score, word in best.values()), key=lambda e: (-e[1], e[0]))
+    prior = prior or {}
+    ranked = sorted(([position, score + LEAD_BONUS * (position < LEAD_WORDS) + PRIOR_WEIGHT * prior.get(key, 0.0), word]
+                     for key, (position, score, word) in best.items()), key=lambda e: (-e[1], e[0]))
     chosen = ranked[:words or expected_best_count([score for _, score, _ in ranked])]
     return " ".join(surface for _, _, surface in sorted(chosen))
 
 
-def headline_of(model, tokenizer, text):
+def headline_of(model, tokenizer, text, prior=None):
     """The tagger's headline for one cleaned article."""
     tokens = pieces(tokenizer, text)
     logits = np.asarray(model(tokens[0][None], training=False))[0] if len(tokens[0]) else np.zeros(0)
-    return headline(tokenizer, text, tokens, logits)
+    return headline(tokenizer, text, tokens, logits, prior=prior)

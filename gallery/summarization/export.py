@@ -74,7 +74,17 @@ def expected_best_count_tf(scores):
     return tf.cast(tf.size(scores) > 0, tf.int32) * best
 
 
-def compressive_headline_tf(model, tokenizer, starts, text):
+def title_prior_table(model_dir):
+    """`compressive.title_prior` as a TensorFlow lookup table (0 for unknown words), or None without one."""
+    prior = compressive.title_prior(str(model_dir))
+    if not prior:
+        return None
+    initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(list(prior), tf.string),
+                                                      tf.constant(list(prior.values()), tf.float32))
+    return tf.lookup.StaticHashTable(initializer, default_value=0.0)
+
+
+def compressive_headline_tf(model, tokenizer, starts, prior, text):
     """Graph twin of `compressive.headline_of`: the best distinct words, in first-appearance order."""
     text = clean_text_tf(text)
     ids, begins, ends = (t[:compressive.MAX_SOURCE] for t in tokenizer.tokenize_with_offsets(text))
@@ -97,6 +107,8 @@ def compressive_headline_tf(model, tokenizer, starts, text):
     key_first = tf.math.unsorted_segment_min(tf.range(tf.size(words)), key_index, distinct)
     lead = tf.cast(tf.gather(position, key_first) < compressive.LEAD_WORDS, tf.float32)
     key_scores = tf.math.unsorted_segment_max(scores, key_index, distinct) + compressive.LEAD_BONUS * lead
+    if prior is not None:
+        key_scores += compressive.PRIOR_WEIGHT * prior.lookup(keys)
     ranked, best = tf.math.top_k(key_scores, k=distinct)
     best = best[:expected_best_count_tf(ranked)]
     return tf.strings.reduce_join(tf.gather(words, tf.sort(tf.gather(key_first, best))), separator=" ")
@@ -111,9 +123,11 @@ def export_saved_model(model_dir, out):
     tokenizer = tf_text.SentencepieceTokenizer(model=(model_dir / TOKENIZER_FILE).read_bytes())
     kind = card.get("kind", "summary")
     one = summary_tf if kind == "summary" else headline_tf
+    prior = None
     if model.name == "headline_tagger":
         starts = tf.constant(compressive.word_starts(sentencepiece))
-        one = lambda model, tokenizer, text: compressive_headline_tf(model, tokenizer, starts, text)  # noqa: E731
+        prior = title_prior_table(model_dir)
+        one = lambda model, tokenizer, text: compressive_headline_tf(model, tokenizer, starts, prior, text)  # noqa: E731
     output_name = "summary" if kind == "summary" else "headline"
 
     def serve(text):
@@ -123,6 +137,8 @@ def export_saved_model(model_dir, out):
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.track(tokenizer)
+    if prior is not None:
+        archive.track(prior)
     archive.add_endpoint("serving_default", serve, input_signature=[tf.TensorSpec([None], tf.string, name="text")])
     archive.write_out(str(out), verbose=False)
     return Path(out)

@@ -65,9 +65,14 @@ def compiled_search(model):
     return lambda source: abstractive.generate(core, source)
 
 
+def model_folder(kind, language, model_dir, method="neural"):
+    """`model_dir`, or the shipped model folder for `kind`, `method` and `language`, as a string."""
+    return str(model_dir or default_model(kind, language, method))
+
+
 def model_for(kind, language, model_dir, method="neural"):
-    """(model, tokenizer) of `model_dir`, or of the shipped model for `kind`, `method` and `language`."""
-    model, tokenizer, _ = load_model(str(model_dir or default_model(kind, language, method)))
+    """(model, tokenizer) of `model_folder`."""
+    model, tokenizer, _ = load_model(model_folder(kind, language, model_dir, method))
     return model, tokenizer
 
 
@@ -112,9 +117,10 @@ def choose(sentences, text, kind, method, language, model_dir):
     elif method == "textrank":
         headline = baselines.first_words(sentences[baselines.textrank(sentences, 1, language)[0]])
     else:
-        model, tokenizer = model_for(kind, language, model_dir, method)
-        headline = (compressive.headline_of(model, tokenizer, text) if model.name == "headline_tagger"
-                    else decode(tokenizer, headline_ids(model, tokenizer, text)))
+        folder = model_folder(kind, language, model_dir, method)
+        model, tokenizer, _ = load_model(folder)
+        headline = (compressive.headline_of(model, tokenizer, text, compressive.title_prior(folder))
+                    if model.name == "headline_tagger" else decode(tokenizer, headline_ids(model, tokenizer, text)))
     return headline, supporting_sentences(sentences, headline, language)
 
 

@@ -124,6 +124,9 @@ def train(config, command=""):
     training.fit_resumable(model, x, y, out, config.epochs, config.batch_size, validation=validation)
     model = compressive.mean_of_members(model)
     training.save_model(model, out)
+    if config.arch == "compressive" and config.kind == "headline":
+        compressive.write_title_words(out / compressive.TITLE_WORDS_FILE,
+                                      compressive.title_word_counts(tokenizer, train_docs))
     write_training_card(out, config, model, command, len(train_docs), len(val_docs))
     training.finish(out)
     return out
@@ -138,12 +141,15 @@ def write_training_card(out, config, model, command, train_size, val_size):
     if config.members > 1:
         what += f", an ensemble of {config.members}"
     if config.kind == "headline" and config.arch == "compressive":
-        what_more = (" A headline is its best-scored distinct words in source order; a word first seen among the "
-                     f"opening {compressive.LEAD_WORDS} words scores {compressive.LEAD_BONUS:g} logit higher. It has as "
-                     "many words as maximise the expected ROUGE-1 F1 against a "
-                     f"{compressive.TITLE_WORDS}-word title, a word's probability being sigmoid(score "
-                     f"{'−' if compressive.CALIBRATION < 0 else '+'} {abs(compressive.CALIBRATION):g}) "
-                     "(opening and bonus chosen on the validation split, the calibration fitted there by log-loss)."
+        what_more = (" A headline is its best-scored distinct words in source order; a word scores its best "
+                     f"subword's logit, plus {compressive.LEAD_BONUS:g} if first seen among the opening "
+                     f"{compressive.LEAD_WORDS} words, plus {compressive.PRIOR_WEIGHT:g} × its title prior: how much "
+                     "likelier than the average word it was to be in a training title when in its article (log odds, "
+                     f"counted in {compressive.TITLE_WORDS_FILE}). It has as many words as maximise the expected "
+                     f"ROUGE-1 F1 against a {compressive.TITLE_WORDS}-word title, a word's probability being "
+                     f"sigmoid(score {'−' if compressive.CALIBRATION < 0 else '+'} {abs(compressive.CALIBRATION):g}) "
+                     "(opening, bonus and prior weight chosen on the validation split, the calibration fitted there "
+                     "by log-loss)."
                      + (f" The score is the mean logit of {config.members} taggers that start from different random "
                         "weights and learn side by side." if config.members > 1 else ""))
     else:
@@ -159,6 +165,8 @@ def write_training_card(out, config, model, command, train_size, val_size):
         dataset=config.dataset, architecture=what, parameters=model.count_params(),
         input="raw text (tokenised by the tokenizer.model beside the model)",
         file=cards.artifact_info(out), tokenizer=cards.artifact_info(out, "tokenizer.model"),
+        **({"title_words": cards.artifact_info(out, compressive.TITLE_WORDS_FILE)}
+           if (out / compressive.TITLE_WORDS_FILE).exists() else {}),
         training={
             "command": command, "epochs": config.epochs, "train_documents": train_size,
             "validation_documents": val_size,
