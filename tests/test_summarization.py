@@ -61,6 +61,7 @@ def test_baselines_pick_in_document_order():
     assert baselines.summary_length(15) == 6 and baselines.summary_length(1) == 1
     assert baselines.textrank(sentences, 2) == [1, 2]  # the two most connected sentences
     assert baselines.first_words("one two three", 2) == "one two"
+    assert baselines.first_words('"Most trips are short," she said.', 4) == "Most trips are short"
 
 
 def test_highlighted_sentences_are_the_fewest_holding_the_headline():

@@ -13,6 +13,7 @@ import unicodedata
 
 MAX_CHARS = 200_000  # about 30,000 words, far longer than any article
 SEPARATOR = "\x1e"  # ASCII record separator: marks sentence ends between the two passes
+KEEP_CHARACTERS = "$€£%"  # kept at a word's or headline's ends; other non-alphanumeric edge characters are stripped
 KEEP = "\x1f"  # stands for a dot that must not end a sentence
 
 ENTITIES = (("&nbsp;", " "), ("&mdash;", "—"), ("&ndash;", "–"), ("&laquo;", "«"), ("&raquo;", "»"),
@@ -108,3 +109,14 @@ def language_of(text):
     cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return "ru" if cyrillic > latin else "en"
+
+
+def trim(text):
+    """`text` without non-alphanumeric characters at its ends (except KEEP_CHARACTERS)."""
+    keep = lambda c: c.isalnum() or c in KEEP_CHARACTERS  # noqa: E731
+    start, end = 0, len(text)
+    while start < end and not keep(text[start]):
+        start += 1
+    while end > start and not keep(text[end - 1]):
+        end -= 1
+    return text[start:end]

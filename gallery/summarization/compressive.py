@@ -23,6 +23,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from gallery.preprocessing.text import trim
 from gallery.summarization.extractive import SentenceContext
 from gallery.summarization.rouge import UnicodeTokenizer
 
@@ -32,7 +33,6 @@ TITLE_WORDS = 5  # the median training title (BBC: mean 5.2 words)
 CALIBRATION = -1.25  # the tagger is over-confident on unseen articles: the log-loss optimum on the validation split
 PRIOR_WEIGHT, PRIOR_SMOOTHING = 0.15, 5.0  # chosen on the validation split (taggers trained on the training split)
 TITLE_WORDS_FILE = "title_words.tsv"  # word key, training articles holding it, how many of their titles hold it too
-KEEP_CHARACTERS = "$€£%"  # kept at a word's ends; other non-alphanumeric edge characters are stripped
 SAME_WORD_ENDING = "(?:['’]s|s)$"  # "Pernod's", "Pernods" and "Pernod" count as one word (Python re and RE2)
 
 
@@ -112,17 +112,6 @@ def source_words(tokenizer, text, ids, begins, ends):
 def word_key(word):
     """What makes two words the same: lower case, without a possessive 's or a plural s."""
     return re.sub(SAME_WORD_ENDING, "", word.lower())
-
-
-def trim(word):
-    """`word` without non-alphanumeric characters at its ends (except KEEP_CHARACTERS)."""
-    keep = lambda c: c.isalnum() or c in KEEP_CHARACTERS  # noqa: E731
-    start, end = 0, len(word)
-    while start < end and not keep(word[start]):
-        start += 1
-    while end > start and not keep(word[end - 1]):
-        end -= 1
-    return word[start:end]
 
 
 def token_labels(tokenizer, text, title, language):

@@ -13,7 +13,12 @@ import keras
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from gallery.preprocessing.text import CLEANING_RULES, SENTENCE_RULES, SEPARATOR
+from gallery.preprocessing.text import (
+    CLEANING_RULES,
+    KEEP_CHARACTERS,
+    SENTENCE_RULES,
+    SEPARATOR,
+)
 from gallery.summarization import abstractive, compressive, extractive
 from gallery.summarization.baselines import SUMMARY_PERCENT
 from gallery.summarization.predict import load_model
@@ -60,8 +65,8 @@ def headline_tf(model, tokenizer, text):
 
 
 def trim_tf(words):
-    """Graph twin of `compressive.trim`."""
-    edge = f"[^\\pL\\pN{compressive.KEEP_CHARACTERS}]+"
+    """Graph twin of `gallery.preprocessing.text.trim`."""
+    edge = f"[^\\pL\\pN{KEEP_CHARACTERS}]+"
     return tf.strings.regex_replace(words, f"^{edge}|{edge}$", "")
 
 
