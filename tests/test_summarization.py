@@ -126,14 +126,15 @@ print(json.dumps({key: [v.decode() for v in value.numpy()] for key, value in out
 
 @pytest.mark.parametrize("model", ["summary", "headline", "compressive"])
 def test_savedmodel_text_matches_python_in_a_fresh_process(tiny_summarizers, shared_data, tmp_path, model):
-    exported = run_cli("export", "summarization", "--model", tiny_summarizers[model], "--out", tmp_path / model)
+    exported = run_cli("export", "summarization", "--model", tiny_summarizers[model], "--out", tmp_path / model, "--json")
     assert exported.returncode == 0, exported.stderr[-2000:]
+    kind = "summary" if model == "summary" else "headline"
+    assert json.loads(exported.stdout.strip().splitlines()[-1])["output"] == kind
     texts = [d.text for d in load_documents("bbc", shared_data / "bbc_news_summary.tar.gz", "test", limit=3)]
     texts += [ENGLISH, RUSSIAN, "<p>Short&nbsp;text. Two sentences!</p>", "«Ёлки» — 100% $5bn, ok…"]
     served = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / model)], input=json.dumps(texts),
                             capture_output=True, text=True, cwd=ROOT)
     assert served.returncode == 0, served.stderr[-2000:]
-    kind = "summary" if model == "summary" else "headline"
     saved = json.loads(served.stdout.strip().splitlines()[-1])[kind]
     assert saved == [summarize(text, kind, "neural", tiny_summarizers[model])["text"] for text in texts]
 

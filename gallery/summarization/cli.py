@@ -2,6 +2,7 @@
 
 import sys
 
+from gallery import cards
 from gallery.summarization.config import (
     HEADLINE_ARCHITECTURES,
     KINDS,
@@ -85,14 +86,15 @@ def predict(args, command):
 
 
 def export(args, command):
-    from gallery.summarization.export import export_saved_model
+    from gallery.summarization.export import export_saved_model, output_name
     from gallery.summarization.predict import default_model
 
     model = args.model or default_model("summary", "en")
     out = export_saved_model(model, export_folder(args, model))
+    output = output_name(cards.load_card(model))
     if not args.json:
-        print(f"SavedModel written to {out} (serving_default: text tf.string[N] → text tf.string[N]).")
-    return {"model": str(model), "saved_model": str(out)}
+        print(f"SavedModel written to {out} (serving_default: text tf.string[N] → {output} tf.string[N]).")
+    return {"model": str(model), "saved_model": str(out), "output": output}
 
 
 def bench(args, command):

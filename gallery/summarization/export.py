@@ -119,6 +119,11 @@ def compressive_headline_tf(model, tokenizer, starts, prior, text):
     return tf.strings.reduce_join(tf.gather(words, tf.sort(tf.gather(key_first, best))), separator=" ")
 
 
+def output_name(card):
+    """The SavedModel's output key for a model card: "summary" or "headline"."""
+    return "headline" if card.get("kind") == "headline" else "summary"
+
+
 def export_saved_model(model_dir, out):
     """Write the SavedModel to `out`; returns its path."""
     if keras.backend.backend() != "tensorflow":
@@ -126,18 +131,16 @@ def export_saved_model(model_dir, out):
     model_dir = Path(model_dir)
     model, sentencepiece, card = load_model(str(model_dir))
     tokenizer = tf_text.SentencepieceTokenizer(model=(model_dir / TOKENIZER_FILE).read_bytes())
-    kind = card.get("kind", "summary")
-    one = summary_tf if kind == "summary" else headline_tf
+    one = headline_tf if output_name(card) == "headline" else summary_tf
     prior = None
     if model.name == "headline_tagger":
         starts = tf.constant(compressive.word_starts(sentencepiece))
         prior = title_prior_table(model_dir)
         one = lambda model, tokenizer, text: compressive_headline_tf(model, tokenizer, starts, prior, text)  # noqa: E731
-    output_name = "summary" if kind == "summary" else "headline"
 
     def serve(text):
         results = tf.map_fn(lambda t: one(model, tokenizer, t), text, fn_output_signature=tf.string)
-        return {output_name: results}
+        return {output_name(card): results}
 
     archive = keras.export.ExportArchive()
     archive.track(model)
