@@ -126,7 +126,8 @@ print(json.dumps({key: [v.decode() for v in value.numpy()] for key, value in out
 
 @pytest.mark.parametrize("model", ["summary", "headline", "compressive"])
 def test_savedmodel_text_matches_python_in_a_fresh_process(tiny_summarizers, shared_data, tmp_path, model):
-    exported = run_cli("export", "summarization", "--model", tiny_summarizers[model], "--out", tmp_path / model, "--json")
+    exported = run_cli("export", "summarization", "--model", tiny_summarizers[model], "--out", tmp_path / model,
+                       "--json")
     assert exported.returncode == 0, exported.stderr[-2000:]
     kind = "summary" if model == "summary" else "headline"
     assert json.loads(exported.stdout.strip().splitlines()[-1])["output"] == kind

@@ -178,8 +178,9 @@ def headline(tokenizer, text, tokens, logits, words=None, prior=None):
             entry = best.setdefault(word_key(word), [w, -np.inf, word])
             entry[1] = max(entry[1], float(np.max(logits[:len(ids)][index == w])))
     prior = prior or {}
-    ranked = sorted(([position, score + LEAD_BONUS * (position < LEAD_WORDS) + PRIOR_WEIGHT * prior.get(key, 0.0), word]
-                     for key, (position, score, word) in best.items()), key=lambda e: (-e[1], e[0]))
+    scored = [[position, score + LEAD_BONUS * (position < LEAD_WORDS) + PRIOR_WEIGHT * prior.get(key, 0.0), word]
+              for key, (position, score, word) in best.items()]
+    ranked = sorted(scored, key=lambda e: (-e[1], e[0]))
     chosen = ranked[:words or expected_best_count([score for _, score, _ in ranked])]
     return " ".join(surface for _, _, surface in sorted(chosen))
 
