@@ -26,6 +26,11 @@ class SummarizationConfig:
     members: int = 1  # compressive headlines: an ensemble of this many taggers (mean logit)
     include_validation: bool = False  # the final fit, once settings are chosen: train on train + validation
 
+    @property
+    def tagger(self):
+        """Whether this trains the compressive headline tagger."""
+        return self.kind == "headline" and self.arch == "compressive"
+
     def out_dir(self):
-        suffix = "_compressive" if self.kind == "headline" and self.arch == "compressive" else ""
+        suffix = "_compressive" if self.tagger else ""
         return Path(self.out or f"models/summarization/{self.dataset}_{self.kind}{suffix}")

@@ -86,7 +86,7 @@ def tokenizer_texts(documents):
 def compiled_model(config, vocab_size, steps_per_epoch):
     schedule = training.learning_rate_schedule(config.learning_rate, config.epochs, steps_per_epoch)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
-    if config.kind == "summary" or config.arch == "compressive":
+    if config.kind == "summary" or config.tagger:
         model = (extractive.build_scorer(vocab_size, config.dim) if config.kind == "summary"
                  else compressive.build_tagger(vocab_size, config.dim, members=config.members))
         model.compile(optimizer, masked_binary_crossentropy,
@@ -100,7 +100,7 @@ def compiled_model(config, vocab_size, steps_per_epoch):
 
 def train(config, command=""):
     """Train per `config`; returns the output folder (model.keras, tokenizer.model, card)."""
-    if config.members < 1 or (config.members > 1 and (config.kind, config.arch) != ("headline", "compressive")):
+    if config.members < 1 or (config.members > 1 and not config.tagger):
         raise UserError("--members (at least 1) applies to compressive headlines (--kind headline --arch compressive).")
     keras.utils.set_random_seed(config.seed)
     out = config.out_dir()
@@ -116,7 +116,7 @@ def train(config, command=""):
         train_tokenizer(tokenizer_texts(train_docs), tokenizer_path, config.vocab_size)
     tokenizer = load_tokenizer(str(tokenizer_path))
     arrays = (scorer_arrays if config.kind == "summary" else
-              tagger_arrays if config.arch == "compressive" else headline_arrays)
+              tagger_arrays if config.tagger else headline_arrays)
     x, y = arrays(train_docs, tokenizer)
     validation = arrays(val_docs, tokenizer) if val_docs else None
     model = compiled_model(config, tokenizer.vocab_size(), int(np.ceil(len(y) / config.batch_size)))
@@ -124,7 +124,7 @@ def train(config, command=""):
     training.fit_resumable(model, x, y, out, config.epochs, config.batch_size, validation=validation)
     model = compressive.mean_of_members(model)
     training.save_model(model, out)
-    if config.arch == "compressive" and config.kind == "headline":
+    if config.tagger:
         compressive.write_title_words(out / compressive.TITLE_WORDS_FILE,
                                       compressive.title_word_counts(tokenizer, train_docs))
     write_training_card(out, config, model, command, len(train_docs), len(val_docs))
@@ -136,11 +136,11 @@ def write_training_card(out, config, model, command, train_size, val_size):
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png")
     what = ("SummaRuNNer-style sentence scorer" if config.kind == "summary"
-            else "compressive headline tagger (Transformer encoder picks words)" if config.arch == "compressive"
+            else "compressive headline tagger (Transformer encoder picks words)" if config.tagger
             else "Transformer encoder–decoder with copy mechanism")
     if config.members > 1:
         what += f", an ensemble of {config.members}"
-    if config.kind == "headline" and config.arch == "compressive":
+    if config.tagger:
         what_more = (" A headline is its best-scored distinct words in source order; a word scores its best "
                      f"subword's logit, plus {compressive.LEAD_BONUS:g} if first seen among the opening "
                      f"{compressive.LEAD_WORDS} words, plus {compressive.PRIOR_WEIGHT:g} × its title prior: how much "
@@ -165,8 +165,7 @@ def write_training_card(out, config, model, command, train_size, val_size):
         dataset=config.dataset, architecture=what, parameters=model.count_params(),
         input="raw text (tokenised by the tokenizer.model beside the model)",
         file=cards.artifact_info(out), tokenizer=cards.artifact_info(out, "tokenizer.model"),
-        **({"title_words": cards.artifact_info(out, compressive.TITLE_WORDS_FILE)}
-           if (out / compressive.TITLE_WORDS_FILE).exists() else {}),
+        **({"title_words": cards.artifact_info(out, compressive.TITLE_WORDS_FILE)} if config.tagger else {}),
         training={
             "command": command, "epochs": config.epochs, "train_documents": train_size,
             "validation_documents": val_size,
