@@ -6,9 +6,9 @@ from pathlib import Path
 import streamlit as st
 from common import EXAMPLES, result_or_stop
 
-from gallery.preprocessing.text import TextError, decode_text
+from gallery.preprocessing.text import TextError, decode_text, language_of
 from gallery.summarization.config import METHODS as KIND_METHODS
-from gallery.summarization.predict import summarize
+from gallery.summarization.predict import default_method, summarize
 from gallery.summarization.rouge import rouge
 
 METHODS = {"neural": "Neural model", "abstractive": "Neural, abstractive (copy Transformer)",
@@ -57,15 +57,19 @@ if picked is None:
 text, reference = picked
 left, right = st.columns(2)
 kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_kind")
-method = right.radio("Method", KIND_METHODS[kind], format_func=METHODS.get, horizontal=True, key=f"sum_method_{kind}")
+language = language_of(text)
+method = right.radio("Method", KIND_METHODS[kind], format_func=METHODS.get, horizontal=True,
+                     index=KIND_METHODS[kind].index(default_method(kind, language)), key=f"sum_method_{kind}_{language}")
 reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",
                           key=f"sum_reference_{kind}")
 result = result_or_stop(cached_summary, text, kind, method)
 
 st.subheader("Headline" if kind == "headline" else "Summary")
 st.success(result["text"])
-language = {"en": "English", "ru": "Russian"}.get(result["language"], result["language"])
-st.caption(f"{METHODS[method]}; detected language: {language}; {len(result['sentences'])} sentences in the source.")
+if result["note"]:
+    st.warning(result["note"])
+language_name = {"en": "English", "ru": "Russian"}.get(result["language"], result["language"])
+st.caption(f"{METHODS[method]}; detected language: {language_name}; {len(result['sentences'])} sentences in the source.")
 if reference.strip():
     scores = rouge(result["text"], reference, result["language"])
     columns = st.columns(3)

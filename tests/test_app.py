@@ -70,14 +70,18 @@ def test_summarisation_page_highlights_sources_and_scores_rouge(tiny_summarizers
     assert not app.exception
     assert app.success[0].value  # the neural headline of the first example
     assert [metric.label for metric in app.metric] == ["ROUGE-1", "ROUGE-2", "ROUGE-L"]  # reference: its title
-    app.radio(key="sum_method_headline").set_value("abstractive").run()
+    assert app.radio(key="sum_method_headline_en").value == "neural"
+    assert "learned from only" in app.warning[0].value  # the tiny test models are flagged as demos
+    app.radio(key="sum_method_headline_en").set_value("abstractive").run()
     assert not app.exception and app.success[0].value and any("copy Transformer" in c.value for c in app.caption)
     app.radio(key="sum_kind").set_value("summary").run()
-    assert "abstractive" not in app.radio(key="sum_method_summary").options
-    app.radio(key="sum_method_summary").set_value("textrank").run()
+    assert "abstractive" not in app.radio(key="sum_method_summary_en").options
+    app.radio(key="sum_method_summary_en").set_value("textrank").run()
     assert not app.exception and "<mark>" in app.get("html")[0].proto.body
     app.selectbox(key="sum_example").set_value(sorted(app.selectbox(key="sum_example").options)[-1]).run()
-    app.radio(key="sum_method_summary").set_value("neural").run()
+    assert app.radio(key="sum_method_summary_ru").value == "textrank"  # no Russian neural model: the default
+    assert not app.exception and not app.warning and app.success[0].value
+    app.radio(key="sum_method_summary_ru").set_value("neural").run()
     assert "No neural summary model for 'ru'" in app.warning[0].value  # Russian: use TextRank or Lead
 
 

@@ -92,6 +92,15 @@ def test_neural_summary_and_headline(tiny_summarizers):
     assert isinstance(headline["text"], str) and len(headline["text"]) < 400
     with pytest.raises(UserError, match="No neural summary model"):
         summarize(RUSSIAN, "summary", "neural")
+    assert "learned from only 30 articles" in summary["note"]  # the tiny test model is flagged as a demo
+
+
+def test_default_method_is_neural_only_where_a_model_is_shipped(tiny_summarizers):
+    assert [summarize(ENGLISH, kind)["method"] for kind in ("summary", "headline")] == ["neural", "neural"]
+    russian = [summarize(RUSSIAN, kind) for kind in ("summary", "headline")]
+    assert [result["method"] for result in russian] == ["textrank", "lead"]
+    assert [result["note"] for result in russian] == [None, None]
+
 
 
 def test_cli_predict_evaluate_and_bad_input(tiny_summarizers, shared_data, tmp_path):

@@ -42,9 +42,10 @@ def add_arguments(action, parser):
         parser.add_argument("--split", default="test", choices=("test", "validation", "train"))
     if action == "predict":
         parser.add_argument("file", help="a UTF-8 text file, or - for standard input")
-        parser.add_argument("--method", choices=METHODS["headline"], default="neural",
+        parser.add_argument("--method", choices=METHODS["headline"],
                             help="neural: the best shipped model (headlines: the compressive tagger in English); "
-                                 "abstractive: the copy Transformer (headlines only)")
+                                 "abstractive: the copy Transformer (headlines only); default: neural where a "
+                                 "model for the text's language is shipped, else TextRank summaries, Lead headlines")
         parser.add_argument("--model", help="model folder (default: the shipped model for the text's language)")
 
 
@@ -82,6 +83,8 @@ def predict(args, command):
     result = summarize(decode_text(data), args.kind, args.method, args.model)
     if not args.json:
         print(result["text"])
+        if result["note"]:
+            print(f"Note: {result['note']}", file=sys.stderr)
     return result
 
 

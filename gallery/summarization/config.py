@@ -6,6 +6,7 @@ from pathlib import Path
 KINDS = ("summary", "headline")
 HEADLINE_ARCHITECTURES = ("copy_transformer", "compressive")  # abstractive generator, word-selecting tagger
 METHODS = {"summary": ("neural", "lead", "textrank"), "headline": ("neural", "abstractive", "lead", "textrank")}
+MIN_USEFUL_DOCUMENTS = 1000  # a model trained on fewer is a demonstration of the path (its card says so)
 
 
 @dataclasses.dataclass

@@ -19,7 +19,7 @@ from gallery.preprocessing.text import (
     words,
 )
 from gallery.summarization import abstractive, baselines, compressive, extractive
-from gallery.summarization.config import METHODS
+from gallery.summarization.config import METHODS, MIN_USEFUL_DOCUMENTS
 from gallery.summarization.tokenizer import (
     TOKENIZER_FILE,
     decode,
@@ -31,8 +31,23 @@ from gallery.tasks import UserError
 DEFAULT_MODELS = {("summary", "neural", "en"): "summarization/bbc_summary",  # under the models folder
                   ("headline", "neural", "en"): "summarization/bbc_headline_compressive",
                   ("headline", "abstractive", "en"): "summarization/bbc_headline",
-                  ("headline", "neural", "ru"): "summarization/ria_headline",
-                  ("headline", "abstractive", "ru"): "summarization/ria_headline"}
+                  ("headline", "abstractive", "ru"): "summarization/ria_headline"}  # a demo: 16 articles
+BASELINE_METHODS = {"summary": "textrank", "headline": "lead"}  # the better baseline of each kind on BBC
+
+
+def default_method(kind, language):
+    """"neural" where a neural model of `kind` for `language` is shipped, else the better baseline."""
+    relative = DEFAULT_MODELS.get((kind, "neural", language))
+    return "neural" if relative and (cards.models_root() / relative / "model.keras").exists() else BASELINE_METHODS[kind]
+
+
+def model_note(card):
+    """A warning for a model trained on too few documents to be useful, else None."""
+    documents = card.get("training", {}).get("train_documents")
+    if documents is not None and documents < MIN_USEFUL_DOCUMENTS:
+        return (f"{card['name']} learned from only {documents} articles: it shows that the path trains and runs, "
+                "its output is not meaningful.")
+    return None
 
 
 def default_model(kind, language, method="neural"):
@@ -124,17 +139,22 @@ def choose(sentences, text, kind, method, language, model_dir):
     return headline, supporting_sentences(sentences, headline, language)
 
 
-def summarize(text, kind="summary", method="neural", model_dir=None, language=None):
-    """Summary or headline of raw `text` with the sentences it drew on; raises TextError/UserError."""
+def summarize(text, kind="summary", method=None, model_dir=None, language=None):
+    """Summary or headline of raw `text` with the sentences it drew on, by `method` (default: `default_method`
+    for the text's language); raises TextError/UserError. "note" warns of a model too small to be useful."""
     if kind not in ("summary", "headline"):
         raise UserError(f"Unknown mode {kind!r}; choose summary or headline.")
-    if method not in METHODS[kind]:
+    if method is not None and method not in METHODS[kind]:
         raise UserError(f"Unknown {kind} method {method!r}; choose {', '.join(METHODS[kind])}.")
     cleaned = clean_text(checked_text(text))
     sentences = split_sentences(cleaned)
     if not words(cleaned) or not sentences:
         raise UserError("The text has no sentences to summarise.")
     language = language or language_of(cleaned)
+    method = method or default_method(kind, language)
     result, chosen = choose(sentences, cleaned, kind, method, language, model_dir)
+    note = None
+    if method in ("neural", "abstractive"):
+        note = model_note(load_model(model_folder(kind, language, model_dir, method))[2])
     return {"kind": kind, "method": method, "language": language, "text": result,
-            "sentences": sentences, "chosen": chosen}
+            "sentences": sentences, "chosen": chosen, "note": note}

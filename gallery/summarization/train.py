@@ -13,6 +13,7 @@ import numpy as np
 from gallery import cards, plots, training
 from gallery.preprocessing.text import split_sentences
 from gallery.summarization import abstractive, compressive, extractive
+from gallery.summarization.config import MIN_USEFUL_DOCUMENTS
 from gallery.summarization.data import load_documents
 from gallery.summarization.tokenizer import (
     TOKENIZER_FILE,
@@ -156,7 +157,7 @@ def write_training_card(out, config, model, command, train_size, val_size):
         what_more = ""
     caveat = (f" Only {train_size} training documents: this model shows that the path trains and runs end to end, "
               "it is not a useful summariser; a real one needs tens of thousands of article/headline pairs "
-              "(Gazeta: 60k, the full RIA corpus: 1M)." if train_size < 1000 else "")
+              "(Gazeta: 60k, the full RIA corpus: 1M)." if train_size < MIN_USEFUL_DOCUMENTS else "")
     cards.update(
         out, name=out.name, task="summarization", kind=config.kind, title=f"{what} ({config.dataset})",
         description=f"{what}, trained from scratch on the {config.dataset} "
