@@ -9,10 +9,11 @@ import pytest
 from conftest import ROOT, run_cli
 from rouge_score import rouge_scorer
 
-from gallery.summarization import baselines
+from gallery.summarization import baselines, extractive
 from gallery.summarization.data import load_documents
 from gallery.summarization.predict import summarize, supporting_sentences
 from gallery.summarization.rouge import rouge
+from gallery.summarization.tokenizer import load_tokenizer
 from gallery.tasks import UserError
 
 ENGLISH = (ROOT / "apps" / "examples" / "summarization" / "english_city_bikes.txt").read_text(encoding="utf-8")
@@ -101,6 +102,23 @@ def test_default_method_is_neural_only_where_a_model_is_shipped(tiny_summarizers
     assert [result["method"] for result in russian] == ["textrank", "lead"]
     assert [result["note"] for result in russian] == [None, None]
 
+
+def test_sentence_centrality_is_textranks_summed_similarity(tiny_summarizers):
+    tokenizer = load_tokenizer(str(tiny_summarizers["summary"] / "tokenizer.model"))
+    sentences = ["The council approved the bikes.", "The council approved the bikes and the city will publish figures.",
+                 "The city will publish figures.", "Rain falls."]
+    layer = extractive.SentenceCentrality(tokenizer.vocab_size())
+    layer.build((None, None, None))
+    counted = extractive.word_pieces(tokenizer)
+    layer.counted.assign(counted)
+    ids = extractive.document_ids(tokenizer, sentences)
+    bags = [{i for i in row if counted[i]} for row in ids[:len(sentences)]]
+    similarity = np.array([[len(a & b) / (np.log(len(a) + 1) + np.log(len(b) + 1)) if a is not b else 0.0
+                            for b in bags] for a in bags])
+    expected = similarity.sum(1) / similarity.sum(1).mean()
+    centrality = np.asarray(layer(ids[None]))[0, :, 0]
+    np.testing.assert_allclose(centrality[:len(sentences)], expected, rtol=1e-5)
+    assert np.argmax(centrality) == 1 and np.argmin(centrality[:4]) == 3 and not centrality[4:].any()
 
 
 def test_cli_predict_evaluate_and_bad_input(tiny_summarizers, shared_data, tmp_path):

@@ -26,6 +26,7 @@ from keras import layers, ops
 from gallery.preprocessing.text import trim
 from gallery.summarization.extractive import SentenceContext
 from gallery.summarization.rouge import UnicodeTokenizer
+from gallery.summarization.tokenizer import word_starts
 
 MAX_SOURCE = 192
 LEAD_WORDS, LEAD_BONUS = 20, 1.0  # news puts the headline's words up front (both chosen on the validation split)
@@ -78,12 +79,6 @@ def mean_of_members(model):
     ids = keras.Input((None,), dtype="int32", name="source_ids")
     taggers = [layer for layer in model.layers if isinstance(layer, keras.Model)]
     return keras.Model(ids, layers.Average(name="mean_logit")([t(ids) for t in taggers]), name="headline_tagger")
-
-
-@functools.lru_cache(maxsize=8)
-def word_starts(tokenizer):
-    """Boolean per vocabulary id: the piece begins a word (sentencepiece's '▁')."""
-    return np.array([tokenizer.id_to_piece(i).startswith("▁") for i in range(tokenizer.vocab_size())])
 
 
 def pieces(tokenizer, text):

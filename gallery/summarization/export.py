@@ -22,7 +22,7 @@ from gallery.preprocessing.text import (
 from gallery.summarization import abstractive, compressive, extractive
 from gallery.summarization.baselines import SUMMARY_PERCENT
 from gallery.summarization.predict import load_model
-from gallery.summarization.tokenizer import EOS, PAD, TOKENIZER_FILE
+from gallery.summarization.tokenizer import EOS, PAD, TOKENIZER_FILE, word_starts
 
 
 def _apply(rules, text):
@@ -134,7 +134,7 @@ def export_saved_model(model_dir, out):
     one = headline_tf if output_name(card) == "headline" else summary_tf
     prior = None
     if model.name == "headline_tagger":
-        starts = tf.constant(compressive.word_starts(sentencepiece))
+        starts = tf.constant(word_starts(sentencepiece))
         prior = title_prior_table(model_dir)
         one = lambda model, tokenizer, text: compressive_headline_tf(model, tokenizer, starts, prior, text)  # noqa: E731
 

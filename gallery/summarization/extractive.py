@@ -1,8 +1,9 @@
 """A neural sentence scorer in the spirit of SummaRuNNer (Nallapati et al. 2017).
 
 Each sentence is encoded from its subword embeddings (a convolution, then masked mean and max
-pooling); a Transformer encoder over the sentences adds document context and position; a
-dense layer scores every sentence. Trained with binary labels: a sentence is positive when it
+pooling) and its salience: its TextRank-style centrality in the document, computed inside the
+model from the words it shares with the other sentences. A Transformer encoder over the sentences
+adds document context and position; a dense layer scores every sentence. Trained with binary labels: a sentence is positive when it
 appears in the (extractive) reference summary. A summary keeps the top-scored 40 % of the
 sentences, in document order — the same budget as the Lead-40 % baseline.
 """
@@ -11,7 +12,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from gallery.summarization.tokenizer import encode
+from gallery.summarization.tokenizer import encode, word_starts
 
 MAX_SENTENCES = 64
 MAX_WORDS = 48
@@ -60,16 +61,66 @@ class SentenceContext(layers.Layer):
                 "max_sentences": self.max_sentences, "dropout": self.dropout}
 
 
-def build_scorer(vocab_size, dim=128, dropout=0.1):
-    """Token ids (B, S, W) → one logit per sentence (B, S)."""
+@keras.saving.register_keras_serializable("gallery")
+class SentenceCentrality(layers.Layer):
+    """(B, S, W) ids → (B, S, 1): each sentence's summed similarity to the others, over the document's mean.
+
+    Similarity is TextRank's (Mihalcea & Tarau 2004): words in common over the sum of the log sentence
+    lengths, a word being the first subword of a word (`word_pieces`, a non-trainable weight set from
+    the tokenizer). The summed similarity (degree) ranks sentences as TextRank's PageRank does here.
+    """
+
+    def __init__(self, vocab_size, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = vocab_size
+
+    def build(self, ids_shape):
+        self.counted = self.add_weight(shape=(self.vocab_size,), initializer="zeros", trainable=False,
+                                       name="counted")
+
+    def call(self, ids):
+        batch, sentences, words = ops.shape(ids)
+        position = ops.arange(batch * sentences * words)
+        indices = ops.stack([position // (sentences * words), position // words % sentences,
+                             ops.reshape(ids, (-1,))], axis=1)
+        counts = ops.scatter(indices, ops.reshape(ops.take(self.counted, ids), (-1,)),
+                             (batch, sentences, self.vocab_size))
+        bags = ops.minimum(counts, 1.0)
+        log_size = ops.log(ops.sum(bags, axis=-1) + 1.0)
+        shared = ops.einsum("bsv,btv->bst", bags, bags) * (1.0 - ops.eye(sentences))
+        norm = ops.expand_dims(log_size, 2) + ops.expand_dims(log_size, 1)
+        degree = ops.sum(shared / ops.maximum(norm, 1e-6), axis=-1)
+        real = ops.cast(ops.any(ops.greater(ids, 0), axis=-1), degree.dtype)
+        mean = ops.sum(degree * real, axis=-1, keepdims=True) / ops.maximum(ops.sum(real, axis=-1, keepdims=True), 1.0)
+        return ops.expand_dims(degree / ops.maximum(mean, 1e-6), -1)
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size}
+
+
+def word_pieces(tokenizer):
+    """Per vocabulary id, 1.0 for the first subword of a word (a '▁' piece with more after the '▁'): the
+    words of `SentenceCentrality`."""
+    longer = np.array([len(tokenizer.id_to_piece(i)) > 1 for i in range(tokenizer.vocab_size())])
+    return (word_starts(tokenizer) & longer).astype("float32")
+
+
+def build_scorer(vocab_size, dim=128, dropout=0.1, counted=None):
+    """Token ids (B, S, W) → one logit per sentence (B, S); `counted`: `word_pieces` of the tokenizer."""
     ids = keras.Input((None, None), dtype="int32", name="sentence_ids")
+    centrality = SentenceCentrality(vocab_size, name="centrality")(ids)
     x = layers.Embedding(vocab_size, dim, name="embedding")(ids)
     x = layers.Conv2D(dim, (1, 3), padding="same", activation="relu", name="word_conv")(x)
     x = SentencePooling(name="pooling")(x, ids)
-    x = layers.Dense(dim, activation="relu", name="sentence")(layers.Dropout(dropout)(x))
+    x = layers.Concatenate(name="with_centrality")([layers.Dropout(dropout)(x), centrality])
+    x = layers.Dense(dim, activation="relu", name="sentence")(x)
     x = SentenceContext(dim, dropout=dropout, name="context")(x, ids)
+    x = layers.Concatenate(name="context_and_centrality")([x, centrality])
     logits = layers.Reshape((-1,), name="logits")(layers.Dense(1, name="score")(x))
-    return keras.Model(ids, logits, name="sentence_scorer")
+    model = keras.Model(ids, logits, name="sentence_scorer")
+    if counted is not None:
+        model.get_layer("centrality").counted.assign(counted)
+    return model
 
 
 def document_ids(tokenizer, sentences):

@@ -48,3 +48,9 @@ def decode(tokenizer, ids):
         if stop in ids:
             ids = ids[:ids.index(stop)]
     return tokenizer.decode(ids)
+
+
+@functools.lru_cache(maxsize=8)
+def word_starts(tokenizer):
+    """Boolean per vocabulary id: the piece begins a word (sentencepiece's '▁')."""
+    return np.array([tokenizer.id_to_piece(i).startswith("▁") for i in range(tokenizer.vocab_size())])

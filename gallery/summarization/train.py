@@ -13,6 +13,7 @@ import numpy as np
 from gallery import cards, plots, training
 from gallery.preprocessing.text import split_sentences
 from gallery.summarization import abstractive, compressive, extractive
+from gallery.summarization.baselines import SUMMARY_PERCENT
 from gallery.summarization.config import MIN_USEFUL_DOCUMENTS
 from gallery.summarization.data import load_documents
 from gallery.summarization.tokenizer import (
@@ -84,11 +85,13 @@ def tokenizer_texts(documents):
     return [s for d in documents for s in split_sentences(d.text)] + [d.title for d in documents if d.title]
 
 
-def compiled_model(config, vocab_size, steps_per_epoch):
+def compiled_model(config, tokenizer, steps_per_epoch):
+    vocab_size = tokenizer.vocab_size()
     schedule = training.learning_rate_schedule(config.learning_rate, config.epochs, steps_per_epoch)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
     if config.kind == "summary" or config.tagger:
-        model = (extractive.build_scorer(vocab_size, config.dim) if config.kind == "summary"
+        model = (extractive.build_scorer(vocab_size, config.dim, counted=extractive.word_pieces(tokenizer))
+                 if config.kind == "summary"
                  else compressive.build_tagger(vocab_size, config.dim, members=config.members))
         model.compile(optimizer, masked_binary_crossentropy,
                       metrics=[keras.metrics.MeanMetricWrapper(masked_accuracy, name="accuracy")])
@@ -120,7 +123,7 @@ def train(config, command=""):
               tagger_arrays if config.tagger else headline_arrays)
     x, y = arrays(train_docs, tokenizer)
     validation = arrays(val_docs, tokenizer) if val_docs else None
-    model = compiled_model(config, tokenizer.vocab_size(), int(np.ceil(len(y) / config.batch_size)))
+    model = compiled_model(config, tokenizer, int(np.ceil(len(y) / config.batch_size)))
     print(f"{model.count_params():,} parameters; {len(train_docs)} training / {len(val_docs)} validation documents.")
     training.fit_resumable(model, x, y, out, config.epochs, config.batch_size, validation=validation)
     model = compressive.mean_of_members(model)
@@ -141,7 +144,12 @@ def write_training_card(out, config, model, command, train_size, val_size):
             else "Transformer encoder–decoder with copy mechanism")
     if config.members > 1:
         what += f", an ensemble of {config.members}"
-    if config.tagger:
+    if config.kind == "summary":
+        what_more = (" Each sentence is read from its subwords and its TextRank-style centrality (its summed "
+                     "similarity to the other sentences, computed inside the model); a Transformer layer over the "
+                     "sentences adds context and position. A summary keeps the best-scored "
+                     f"{SUMMARY_PERCENT} % of the sentences, in document order.")
+    elif config.tagger:
         what_more = (" A headline is its best-scored distinct words in source order; a word scores its best "
                      f"subword's logit, plus {compressive.LEAD_BONUS:g} if first seen among the opening "
                      f"{compressive.LEAD_WORDS} words, plus {compressive.PRIOR_WEIGHT:g} × its title prior: how much "
