@@ -63,6 +63,7 @@ def test_baselines_pick_in_document_order():
     assert baselines.textrank(sentences, 2) == [1, 2]  # the two most connected sentences
     assert baselines.first_words("one two three", 2) == "one two"
     assert baselines.first_words('"Most trips are short," she said.', 4) == "Most trips are short"
+    assert baselines.first_words("москва, 1 дек — риа новости. пожар в цехе локализован", 3) == "пожар в цехе"
 
 
 def test_highlighted_sentences_are_the_fewest_holding_the_headline():

@@ -9,6 +9,7 @@ from gallery.preprocessing.text import (
     clean_text,
     decode_text,
     split_sentences,
+    without_dateline,
 )
 
 TRICKY = [
@@ -64,3 +65,13 @@ def test_graph_twins_split_exactly_like_python(shared_data):
         cleaned = clean_text(text)
         assert clean_text_tf(text).numpy().decode() == cleaned
         assert [s.decode() for s in split_sentences_tf(cleaned).numpy()] == split_sentences(cleaned)
+
+
+def test_datelines_are_dropped_only_at_the_start_of_agency_copy():
+    for text in ("москва, 1 дек — риа новости. Пожар локализован.", "москва, 1 дек- риа новости. Пожар локализован.",
+                 "магас, 1 дек — риа новости, адам буражев. Пожар локализован.",
+                 "LONDON, March 5 (Reuters) - Пожар локализован.", "WASHINGTON (AP) — Пожар локализован."):
+        assert without_dateline(text) == "Пожар локализован."
+    for text in ("Apple has unveiled a new, low-cost Macintosh computer. It is cheap.",
+                 "Paris, France, is a city. It rains.", "Пожар локализован. Москва, 1 дек — риа новости."):
+        assert without_dateline(text) == text

@@ -46,6 +46,8 @@ SENTENCE_RULES = (
     (r" *\n[ \n]*", SEPARATOR),
     (KEEP, "."),
 )
+DATELINE = re.compile(r"^\s*[^\W\d][\w .\-]{1,40}(?:, \d{1,2} [^\W\d]{3,9}\.?\s*[—–-]\s+[^.\n]{2,60}?\."
+                      r"|(?:, [\w .]{3,20})? \([^()\n]{2,40}\) [—–-]+)\s+")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
@@ -109,6 +111,12 @@ def language_of(text):
     cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return "ru" if cyrillic > latin else "en"
+
+
+def without_dateline(text):
+    """`text` without a news-agency dateline at its start ("москва, 1 дек — риа новости. ", "LONDON, March 5
+    (Reuters) - "), which a Lead headline would otherwise spend its words on."""
+    return DATELINE.sub("", text, count=1)
 
 
 def trim(text):

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from gallery.preprocessing.text import trim
+from gallery.preprocessing.text import trim, without_dateline
 from gallery.summarization.rouge import UnicodeTokenizer
 
 SUMMARY_PERCENT = 40  # summaries keep 40 % of the sentences (the BBC references' typical share)
@@ -58,5 +58,6 @@ def textrank(sentences, k, language="en"):
 
 
 def first_words(text, n=HEADLINE_WORDS):
-    """The first `n` whitespace-separated words of `text` (the lead headline baseline), `trim`med."""
-    return trim(" ".join(text.split()[:n]))
+    """The first `n` whitespace-separated words of `text` after any dateline (the lead headline baseline),
+    `trim`med."""
+    return trim(" ".join(without_dateline(text).split()[:n]))
