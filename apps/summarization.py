@@ -21,22 +21,23 @@ def cached_summary(text, kind, method):
 
 
 def text_input():
-    """(text, reference or "") from an example, pasted text or an uploaded .txt; None while empty."""
+    """(text, reference or "", origin) from an example, pasted text or an uploaded .txt; None while empty.
+    `origin` names the example or the source, so each keeps its own reference box."""
     source = st.radio("Text source", ["Example", "Paste", "Upload"], horizontal=True, key="sum_source")
     if source == "Example":
         examples = sorted((EXAMPLES / "summarization").glob("*.txt"))
         choice = st.selectbox("Example", examples, format_func=lambda p: Path(p).stem.replace("_", " "),
                               key="sum_example")
         title, _, body = choice.read_text(encoding="utf-8").partition("\n")
-        return body.strip(), title.strip()
+        return body.strip(), title.strip(), choice.stem
     if source == "Paste":
         text = st.text_area("Article text", height=220, key="sum_text")
-        return (text, "") if text.strip() else None
+        return (text, "", "paste") if text.strip() else None
     upload = st.file_uploader("Upload a UTF-8 .txt file", type=["txt"], key="sum_upload")
     if upload is None:
         return None
     try:
-        return decode_text(upload.getvalue()), ""
+        return decode_text(upload.getvalue()), "", "upload"
     except TextError as error:
         st.error(f"This file cannot be used: {error}")
         st.stop()
@@ -54,14 +55,14 @@ picked = text_input()
 if picked is None:
     st.info("Choose an example, paste an article or upload a .txt file (English or Russian).")
     st.stop()
-text, reference = picked
+text, reference, origin = picked
 left, right = st.columns(2)
 kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_kind")
 language = language_of(text)
 method = right.radio("Method", KIND_METHODS[kind], format_func=METHODS.get, horizontal=True,
                      index=KIND_METHODS[kind].index(default_method(kind, language)), key=f"sum_method_{kind}_{language}")
 reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",
-                          key=f"sum_reference_{kind}")
+                          key=f"sum_reference_{kind}_{origin}")
 result = result_or_stop(cached_summary, text, kind, method)
 
 st.subheader("Headline" if kind == "headline" else "Summary")

@@ -85,6 +85,14 @@ def test_summarisation_page_highlights_sources_and_scores_rouge(tiny_summarizers
     assert "No neural summary model for 'ru'" in app.warning[0].value  # Russian: use TextRank or Lead
 
 
+def test_summarisation_reference_follows_the_chosen_example(tiny_summarizers):
+    app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
+    app.selectbox(key="sum_example").set_value(sorted(app.selectbox(key="sum_example").options)[-1]).run()
+    title = (ROOT / "apps/examples/summarization/russian_river_bridge.txt").read_text(encoding="utf-8").split("\n")[0]
+    assert [box.value for box in app.text_input if box.label.startswith("Reference")] == [title]
+    assert not app.exception and float(app.metric[0].value) > 0  # scored against the Russian title
+
+
 def test_summarisation_page_rejects_binary_uploads(tiny_summarizers):
     app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
     app.radio(key="sum_source").set_value("Upload").run()
