@@ -3,6 +3,7 @@
 import streamlit as st
 
 from gallery import cards
+from gallery.summarization.config import demo_note
 from gallery.tasks import TASKS
 
 st.title("Keras applied-model gallery")
@@ -21,6 +22,8 @@ for column, task in zip(columns, TASKS.values()):
             st.info("No model shipped yet: train one with `python -m gallery train " + task.name + " ...`")
         for folder, card in shipped:
             metric = cards.headline_metric(card)
-            st.metric(folder.name, cards.format_metric(*metric[:2]) if metric else "not evaluated",
-                      help=f"{metric[0]} on {metric[2]}" if metric else None)
+            note = demo_note(card)
+            st.metric(f"{folder.name} (demo)" if note else folder.name,
+                      cards.format_metric(*metric[:2]) if metric else "not evaluated",
+                      help=" ".join(filter(None, [f"{metric[0]} on {metric[2]}." if metric else None, note])) or None)
         st.page_link(f"{task.name}.py", label=f"Open {task.title.lower()}", icon=":material/arrow_forward:")

@@ -35,6 +35,12 @@ def test_home_has_a_card_per_family(tiny_model):
     assert not any("Coming soon" in info.value for info in app.info)  # every family is ready
 
 
+def test_home_marks_demo_models(tiny_summarizers):
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    labels = [metric.label for metric in app.metric]
+    assert "bbc_summary (demo)" in labels  # the test models learned from 30 articles
+
+
 def test_example_image_gets_top5_and_heatmap(page):
     assert not page.exception
     assert page.subheader[0].value.endswith("%")

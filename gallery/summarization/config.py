@@ -9,6 +9,15 @@ METHODS = {"summary": ("neural", "lead", "textrank"), "headline": ("neural", "ab
 MIN_USEFUL_DOCUMENTS = 1000  # a model trained on fewer is a demonstration of the path (its card says so)
 
 
+def demo_note(card):
+    """A warning for a model trained on too few documents to be useful, else None."""
+    documents = card.get("training", {}).get("train_documents")
+    if documents is not None and documents < MIN_USEFUL_DOCUMENTS:
+        return (f"{card['name']} learned from only {documents} articles: it shows that the path trains and runs, "
+                "its output is not meaningful.")
+    return None
+
+
 @dataclasses.dataclass
 class SummarizationConfig:
     dataset: str = "bbc"

@@ -19,7 +19,7 @@ from gallery.preprocessing.text import (
     words,
 )
 from gallery.summarization import abstractive, baselines, compressive, extractive
-from gallery.summarization.config import METHODS, MIN_USEFUL_DOCUMENTS
+from gallery.summarization.config import METHODS, demo_note
 from gallery.summarization.tokenizer import (
     TOKENIZER_FILE,
     decode,
@@ -39,15 +39,6 @@ def default_method(kind, language):
     """"neural" where a neural model of `kind` for `language` is shipped, else the better baseline."""
     relative = DEFAULT_MODELS.get((kind, "neural", language))
     return "neural" if relative and (cards.models_root() / relative / "model.keras").exists() else BASELINE_METHODS[kind]
-
-
-def model_note(card):
-    """A warning for a model trained on too few documents to be useful, else None."""
-    documents = card.get("training", {}).get("train_documents")
-    if documents is not None and documents < MIN_USEFUL_DOCUMENTS:
-        return (f"{card['name']} learned from only {documents} articles: it shows that the path trains and runs, "
-                "its output is not meaningful.")
-    return None
 
 
 def default_model(kind, language, method="neural"):
@@ -155,6 +146,6 @@ def summarize(text, kind="summary", method=None, model_dir=None, language=None):
     result, chosen = choose(sentences, cleaned, kind, method, language, model_dir)
     note = None
     if method in ("neural", "abstractive"):
-        note = model_note(load_model(model_folder(kind, language, model_dir, method))[2])
+        note = demo_note(load_model(model_folder(kind, language, model_dir, method))[2])
     return {"kind": kind, "method": method, "language": language, "text": result,
             "sentences": sentences, "chosen": chosen, "note": note}
