@@ -40,6 +40,7 @@ def build_parser():
 
 def list_models():
     from gallery import cards
+    from gallery.summarization.config import demo_note
 
     result = {"tasks": [], "models": []}
     for task in tasks.TASKS.values():
@@ -48,7 +49,8 @@ def list_models():
             result["models"].append({"task": task.name, "name": folder.name, "path": os.path.relpath(folder),
                                      "dataset": card.get("dataset"), "headline": cards.headline(card),
                                      "metrics": (card.get("evaluation") or {}).get("metrics", {}),
-                                     "parameters": card.get("parameters"), "bytes": card.get("file", {}).get("bytes")})
+                                     "parameters": card.get("parameters"), "bytes": card.get("file", {}).get("bytes"),
+                                     "demo": demo_note(card) is not None})
     return result
 
 
@@ -56,7 +58,8 @@ def markdown_table(result):
     """The results table of the README, generated from the model cards."""
     lines = ["| task | model | data set | headline (split, examples) | parameters | file |", "|---|---|---|---|---|---|"]
     for model in result["models"]:
-        lines.append(f"| {model['task']} | `{model['name']}` | {model['dataset']} | {model['headline']} | "
+        name = f"`{model['name']}`" + (" (demo)" if model["demo"] else "")
+        lines.append(f"| {model['task']} | {name} | {model['dataset']} | {model['headline']} | "
                      f"{model['parameters'] or 0:,} | {(model['bytes'] or 0) / 2**20:.1f} MB |")
     return "\n".join(lines)
 
@@ -65,7 +68,7 @@ def print_list(result):
     for task in result["tasks"]:
         print(f"{task['name']:15s} {task['title']} [{task['status']}]")
         for model in (m for m in result["models"] if m["task"] == task["name"]):
-            print(f"    {model['path']:45s} {model['headline']}")
+            print(f"    {model['path']:45s} {model['headline']}{' (demo)' if model['demo'] else ''}")
 
 
 def main(argv=None):

@@ -15,7 +15,8 @@ def last_json(result):
 def test_list_shows_tasks_and_models(tiny_model):
     listing = last_json(run_cli("list", "--json"))
     assert {task["name"] for task in listing["tasks"]} == {"classification", "emotion", "style", "summarization"}
-    assert any(model["name"] == tiny_model.name and "accuracy" in model["metrics"] for model in listing["models"])
+    assert any(model["name"] == tiny_model.name and "accuracy" in model["metrics"] and not model["demo"]
+               for model in listing["models"])
 
 
 def test_evaluate_writes_metrics_card_and_confusion_matrix(tiny_model, cifar_slice):
