@@ -35,17 +35,22 @@ DEFAULT_MODELS = {("summary", "neural", "en"): "summarization/bbc_summary",  # u
 BASELINE_METHODS = {"summary": "textrank", "headline": "lead"}  # the better baseline of each kind on BBC
 
 
+def shipped_folder(kind, language, method="neural"):
+    """The shipped model folder for `kind`, `method` and `language`, or None when there is none."""
+    relative = DEFAULT_MODELS.get((kind, method, language))
+    folder = cards.models_root() / relative if relative else None
+    return folder if folder is not None and (folder / "model.keras").exists() else None
+
+
 def default_method(kind, language):
     """"neural" where a neural model of `kind` for `language` is shipped, else the better baseline."""
-    relative = DEFAULT_MODELS.get((kind, "neural", language))
-    return "neural" if relative and (cards.models_root() / relative / "model.keras").exists() else BASELINE_METHODS[kind]
+    return "neural" if shipped_folder(kind, language) else BASELINE_METHODS[kind]
 
 
 def default_model(kind, language, method="neural"):
     """The shipped model folder for `kind`, `method` and `language`; a UserError when there is none."""
-    relative = DEFAULT_MODELS.get((kind, method, language))
-    folder = cards.models_root() / relative if relative else None
-    if folder is None or not (folder / "model.keras").exists():
+    folder = shipped_folder(kind, language, method)
+    if folder is None:
         raise UserError(f"No neural {kind} model for {language!r} text is shipped; use --method textrank or lead, "
                         f"or train one (python -m gallery train summarization --kind {kind} ...).")
     return folder
