@@ -6,9 +6,9 @@ from pathlib import Path
 import streamlit as st
 from common import EXAMPLES, result_or_stop
 
-from gallery.preprocessing.text import TextError, decode_text, language_of
+from gallery.preprocessing.text import TextError, decode_text
 from gallery.summarization.config import METHODS as KIND_METHODS
-from gallery.summarization.predict import default_method, summarize
+from gallery.summarization.predict import default_method, detected_language, summarize
 from gallery.summarization.rouge import rouge
 
 METHODS = {"neural": "Neural model", "abstractive": "Neural, abstractive (copy Transformer)",
@@ -58,7 +58,7 @@ if picked is None:
 text, reference, origin = picked
 left, right = st.columns(2)
 kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_kind")
-language = language_of(text)
+language = detected_language(text)
 method = right.radio("Method", KIND_METHODS[kind], format_func=METHODS.get, horizontal=True,
                      index=KIND_METHODS[kind].index(default_method(kind, language)), key=f"sum_method_{kind}_{language}")
 reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",

@@ -99,6 +99,15 @@ def test_summarisation_reference_follows_the_chosen_example(tiny_summarizers):
     assert not app.exception and float(app.metric[0].value) > 0  # scored against the Russian title
 
 
+def test_summarisation_page_detects_language_as_summarize_does(tiny_summarizers):
+    app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
+    app.radio(key="sum_source").set_value("Paste").run()
+    html = '<p class="article-text"><strong>Мост открыт.</strong> Жители рады.</p><p style="font-weight:bold">Всё.</p>'
+    app.text_area(key="sum_text").set_value(html).run()  # the tags' Latin letters outnumber the Cyrillic ones
+    assert app.radio(key="sum_method_headline_ru").value == "lead"
+    assert not app.exception and not app.warning and app.success[0].value
+
+
 def test_summarisation_page_rejects_binary_uploads(tiny_summarizers):
     app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
     app.radio(key="sum_source").set_value("Upload").run()

@@ -42,6 +42,11 @@ def shipped_folder(kind, language, method="neural"):
     return folder if folder is not None and (folder / "model.keras").exists() else None
 
 
+def detected_language(text):
+    """The language `summarize` finds in raw `text`: that of the cleaned text (HTML tags do not count)."""
+    return language_of(clean_text(text))
+
+
 def default_method(kind, language):
     """"neural" where a neural model of `kind` for `language` is shipped, else the better baseline."""
     return "neural" if shipped_folder(kind, language) else BASELINE_METHODS[kind]
