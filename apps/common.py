@@ -8,7 +8,7 @@ import streamlit as st
 from gallery import cards
 from gallery.classification.predict import load_classifier
 from gallery.preprocessing.images import IMAGE_EXTENSIONS, decode_image, image_files
-from gallery.tasks import USER_ERRORS
+from gallery.tasks import TASKS, USER_ERRORS
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
@@ -23,7 +23,9 @@ def model_picker(task):
     """A select box of the task's shipped models, headline metric included; returns (folder, card)."""
     shipped = cards.shipped_models(task)
     if not shipped:
-        st.warning(f"No {task} model is shipped yet under models/{task}/.")
+        st.warning(f"No {TASKS[task].title.lower()} model is shipped yet. Train one (it appears here once its "
+                   f"folder is under models/{task}/):")
+        st.code(TASKS[task].train_example, language="bash")
         st.stop()
     return st.selectbox("Model", shipped, format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
 

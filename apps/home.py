@@ -19,7 +19,7 @@ for column, task in zip(columns, TASKS.values()):
             continue
         shipped = cards.shipped_models(task.name)
         if not shipped:
-            st.info("No model shipped yet: train one with `python -m gallery train " + task.name + " ...`")
+            st.info(f"No model shipped yet; train one with `{task.train_example}`.")
         for folder, card in shipped:
             metric = cards.headline_metric(card)
             note = demo_note(card)

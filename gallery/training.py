@@ -164,7 +164,8 @@ def load_model(folder):
     """`FOLDER/model.keras`, the file the gallery serves; a UserError when the folder has none."""
     path = Path(folder) / "model.keras"
     if not path.exists():
-        raise UserError(f"No model at {folder} (expected {path}).")
+        raise UserError(f"No model at {folder} (expected {path}); `python -m gallery list` shows the shipped "
+                        "models, `python -m gallery train TASK --help` how to train one.")
     return keras.saving.load_model(path)
 
 

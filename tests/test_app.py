@@ -9,6 +9,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 from test_images import png_header_only
 
+from gallery.tasks import TASKS
+
 APP = str(ROOT / "apps" / "gallery_app.py")
 
 
@@ -39,6 +41,16 @@ def test_home_marks_demo_models(tiny_summarizers):
     app = AppTest.from_file(APP, default_timeout=120).run()
     labels = [metric.label for metric in app.metric]
     assert "bbc_summary (demo)" in labels  # the test models learned from 30 articles
+
+
+def test_a_family_without_models_says_how_to_train_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("GALLERY_MODELS_DIR", str(tmp_path))
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    assert [info.value for info in app.info] == [
+        f"No model shipped yet; train one with `{task.train_example}`." for task in TASKS.values()]
+    app.switch_page("emotion.py").run()
+    assert not app.exception and "No facial emotion recognition model is shipped yet" in app.warning[0].value
+    assert app.code[0].value == TASKS["emotion"].train_example
 
 
 def test_example_image_gets_top5_and_heatmap(page):
