@@ -19,14 +19,19 @@ def cached_model(path):
     return load_classifier(path)
 
 
-def model_picker(task):
-    """A select box of the task's shipped models, headline metric included; returns (folder, card)."""
+def model_picker(task, required=True):
+    """A select box of the task's shipped models, headline metric included; returns (folder, card).
+
+    With none shipped it says how to train one, then stops the page, or returns None if not `required`.
+    """
     shipped = cards.shipped_models(task)
     if not shipped:
         st.warning(f"No {TASKS[task].title.lower()} model is shipped yet. Train one (it appears here once its "
                    f"folder is under models/{task}/):")
         st.code(TASKS[task].train_example, language="bash")
-        st.stop()
+        if required:
+            st.stop()
+        return None
     return st.selectbox("Model", shipped, format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
 
 

@@ -51,6 +51,13 @@ def test_a_family_without_models_says_how_to_train_one(tmp_path, monkeypatch):
     app.switch_page("emotion.py").run()
     assert not app.exception and "No facial emotion recognition model is shipped yet" in app.warning[0].value
     assert app.code[0].value == TASKS["emotion"].train_example
+    examples = app.selectbox(key="emotion_example")  # face detection still runs: boxes and 48×48 crops
+    examples.select_index(next(i for i, name in enumerate(examples.options) if "astronaut" in name)).run()
+    assert not app.exception and len(app.warning) == 1
+    photo, crops = app.get("image")
+    assert photo.proto.imgs[0].caption.endswith("1 face(s)") and [crop.caption for crop in crops.proto.imgs] == ["face 1"]
+    examples.select_index(next(i for i, name in enumerate(examples.options) if "coffee" in name)).run()
+    assert "No face found" in app.warning[1].value
 
 
 def test_example_image_gets_top5_and_heatmap(page):
