@@ -33,11 +33,12 @@ def test_evaluate_writes_metrics_card_and_confusion_matrix(tiny_model, cifar_sli
 def test_predict_top_k_and_bad_files(tiny_model, photos, tmp_path):
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
-    result = last_json(run_cli("predict", "classification", photos[0], empty, "--model", tiny_model,
-                               "--top-k", 3, "--json"))
-    good, bad = result["predictions"]
+    result = last_json(run_cli("predict", "classification", photos[0], empty, tmp_path / "gone.jpg", "--model",
+                               tiny_model, "--top-k", 3, "--json"))
+    good, bad, missing = result["predictions"]
     assert len(good["top_k"]) == 3 and good["top_k"][0]["probability"] >= good["top_k"][1]["probability"]
     assert "empty" in bad["error"]
+    assert missing == {"file": str(tmp_path / "gone.jpg"), "error": "No such file or directory"}
 
 
 def test_predict_handles_cmyk_and_rgba_uploads(tiny_model, tmp_path):

@@ -116,8 +116,8 @@ def per_image(paths, analyse):
             continue
         try:
             image = read_image(path)
-        except (OSError, ValueError) as error:
-            results.append({"file": str(path), "error": str(error)})
+        except (OSError, ValueError) as error:  # an OSError's own words, without "[Errno 2]" and the path again
+            results.append({"file": str(path), "error": getattr(error, "strerror", None) or str(error)})
             continue
         results.append({"file": str(path), **analyse(image)})
     return results
