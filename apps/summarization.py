@@ -1,12 +1,13 @@
 """Summarisation page: a headline or an extractive summary of English or Russian text, with its sources."""
 
 import html
+import re
 from pathlib import Path
 
 import streamlit as st
 from common import EXAMPLES, result_or_stop
 
-from gallery.preprocessing.text import TextError, decode_text
+from gallery.preprocessing.text import TextError, decode_text, ends_sentence
 from gallery.summarization.config import METHODS as KIND_METHODS
 from gallery.summarization.predict import default_method, detected_language, summarize
 from gallery.summarization.rouge import rouge
@@ -44,10 +45,18 @@ def text_input():
 
 
 def highlighted(sentences, chosen):
-    """The source as HTML, the sentences the result drew on marked."""
+    """The source as HTML, the sentences the result drew on marked; a sentence without end punctuation (a title)
+    ends its line."""
     marked = set(chosen)
-    return " ".join(f"<mark>{html.escape(s)}</mark>" if i in marked else html.escape(s)
-                    for i, s in enumerate(sentences))
+    pieces = [f"<mark>{html.escape(s)}</mark>" if i in marked else html.escape(s) for i, s in enumerate(sentences)]
+    breaks = [" " if ends_sentence(s) else "<br>" for s in sentences[:-1]] + [""]
+    return "".join(piece + after for piece, after in zip(pieces, breaks))
+
+
+def literal_markdown(text):
+    """`text` shown as written by Markdown elements: punctuation escaped (no "$…$" maths, no "*" emphasis),
+    line breaks kept."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!$<>|~])", r"\\\1", text).replace("\n", "  \n")
 
 
 st.title("Text summarisation")
@@ -66,7 +75,7 @@ reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=refer
 result = result_or_stop(cached_summary, text, kind, method)
 
 st.subheader("Headline" if kind == "headline" else "Summary")
-st.success(result["text"])
+st.success(literal_markdown(result["text"]))
 if result["note"]:
     st.warning(result["note"])
 language_name = {"en": "English", "ru": "Russian"}.get(result["language"], result["language"])

@@ -127,6 +127,17 @@ def test_summarisation_page_detects_language_as_summarize_does(tiny_summarizers)
     assert not app.exception and not app.warning and app.success[0].value
 
 
+def test_summarisation_page_shows_pasted_text_as_written(tiny_summarizers):
+    app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
+    app.radio(key="sum_source").set_value("Paste").run()
+    app.text_area(key="sum_text").set_value("Profits *double*\n\nProfits rose to $5bn. Costs fell.").run()
+    app.radio(key="sum_kind").set_value("summary").run()
+    app.radio(key="sum_method_summary_en").set_value("lead").run()  # the title and the first sentence
+    assert app.success[0].value == "Profits \\*double\\*  \nProfits rose to \\$5bn\\."  # literal, title on its line
+    assert "<mark>Profits *double*</mark><br><mark>Profits rose to $5bn.</mark> Costs fell." in app.get("html")[
+        0].proto.body
+
+
 def test_summarisation_page_rejects_binary_uploads(tiny_summarizers):
     app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
     app.radio(key="sum_source").set_value("Upload").run()

@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, run_cli
 from rouge_score import rouge_scorer
 
+from gallery.preprocessing.text import joined_sentences
 from gallery.summarization import baselines, extractive
 from gallery.summarization.data import load_documents
 from gallery.summarization.predict import summarize, supporting_sentences
@@ -82,7 +83,7 @@ def test_baseline_methods_work_in_both_languages(method):
     for text, language in ((ENGLISH, "en"), (RUSSIAN, "ru")):
         result = summarize(text, "summary", method)
         assert result["language"] == language
-        assert result["text"] == " ".join(result["sentences"][i] for i in result["chosen"])
+        assert result["text"] == joined_sentences([result["sentences"][i] for i in result["chosen"]])
         headline = summarize(text, "headline", method)
         assert 0 < len(headline["text"].split()) <= 10
 
@@ -160,7 +161,8 @@ def test_savedmodel_text_matches_python_in_a_fresh_process(tiny_summarizers, sha
     kind = "summary" if model == "summary" else "headline"
     assert json.loads(exported.stdout.strip().splitlines()[-1])["output"] == kind
     texts = [d.text for d in load_documents("bbc", shared_data / "bbc_news_summary.tar.gz", "test", limit=3)]
-    texts += [ENGLISH, RUSSIAN, "<p>Short&nbsp;text. Two sentences!</p>", "«Ёлки» — 100% $5bn, ok…"]
+    texts += [ENGLISH, RUSSIAN, "<p>Short&nbsp;text. Two sentences!</p>", "«Ёлки» — 100% $5bn, ok…",
+              "A title\nA line\nAnother"]  # sentences without end punctuation keep their line breaks
     served = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / model)], input=json.dumps(texts),
                             capture_output=True, text=True, cwd=ROOT)
     assert served.returncode == 0, served.stderr[-2000:]

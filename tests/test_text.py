@@ -8,6 +8,7 @@ from gallery.preprocessing.text import (
     checked_text,
     clean_text,
     decode_text,
+    joined_sentences,
     split_sentences,
     without_dateline,
 )
@@ -37,6 +38,12 @@ def test_html_is_cleaned_and_paragraphs_end_sentences():
         "Headline without a full stop", "First sentence here.", "Second one here.", "Third line"]
 
 
+def test_chosen_sentences_run_on_but_a_title_keeps_its_line():
+    sentences = split_sentences(clean_text(TRICKY[3]))
+    assert joined_sentences(sentences) == "Headline without a full stop\nFirst sentence here. Second one here. Third line"
+    assert joined_sentences(split_sentences(clean_text(TRICKY[0]))) == clean_text(TRICKY[0])
+
+
 @pytest.mark.parametrize("data, message", [
     (b"", "empty"),
     (b"   \n\t ", "no words"),
@@ -56,7 +63,11 @@ def test_legacy_encodings_and_bom_are_read():
 
 def test_graph_twins_split_exactly_like_python(shared_data):
     from gallery.summarization.data import load_documents
-    from gallery.summarization.export import clean_text_tf, split_sentences_tf
+    from gallery.summarization.export import (
+        clean_text_tf,
+        joined_sentences_tf,
+        split_sentences_tf,
+    )
 
     bbc = load_documents("bbc", shared_data / "bbc_news_summary.tar.gz", "test", limit=25)
     ria = load_documents("ria", shared_data / "ria_20.jsonl", "train")
@@ -65,6 +76,8 @@ def test_graph_twins_split_exactly_like_python(shared_data):
         cleaned = clean_text(text)
         assert clean_text_tf(text).numpy().decode() == cleaned
         assert [s.decode() for s in split_sentences_tf(cleaned).numpy()] == split_sentences(cleaned)
+        assert joined_sentences_tf(split_sentences_tf(cleaned)).numpy().decode() == joined_sentences(
+            split_sentences(cleaned))
 
 
 def test_datelines_are_dropped_only_at_the_start_of_agency_copy():

@@ -5,7 +5,8 @@ Python's `re` and TensorFlow's RE2 accept, applied in order by `clean_text`/`spl
 here and by their graph twins in `gallery.summarization.export` (a parity test checks that both
 give the same sentences). Rules: HTML tags dropped, common entities unescaped, whitespace
 collapsed; a sentence ends at . ! ? … (plus closing quotes/brackets) followed by a space, or at a
-line break, except after an abbreviation such as "Mr." or "т.е." or an initial.
+line break, except after an abbreviation such as "Mr." or "т.е." or an initial. Chosen sentences
+are joined again with the same notion of an ending (`joined_sentences`).
 """
 
 import re
@@ -39,13 +40,15 @@ CLEANING_RULES = (
     (r"\n\n+", "\n\n"),
     (r"^[ \n]+|[ \n]+$", ""),
 )
+_END = r"[.!?\x{2026}]+[\"'\x{bb}\x{201d}\x{2019})\]]*"  # what ends a sentence: . ! ? … and closing quotes
 SENTENCE_RULES = (
     (_ABBREVIATION, "\\1\\2" + KEEP + "\\3"),
     (_ABBREVIATION, "\\1\\2" + KEEP + "\\3"),  # twice: matches do not overlap ("Mr. J. Smith")
-    (r"([.!?\x{2026}]+[\"'\x{bb}\x{201d}\x{2019})\]]*) +", "\\1" + SEPARATOR),
+    (r"(" + _END + r") +", "\\1" + SEPARATOR),
     (r" *\n[ \n]*", SEPARATOR),
     (KEEP, "."),
 )
+JOIN_RULES = ((r"(" + _END + r")\n", "\\1 "),)  # applied to sentences joined by line breaks
 DATELINE = re.compile(r"^\s*[^\W\d][\w .\-]{1,40}(?:, \d{1,2} [^\W\d]{3,9}\.?\s*[—–-]\s+[^.\n]{2,60}?\."
                       r"|(?:, [\w .]{3,20})? \([^()\n]{2,40}\) [—–-]+)\s+")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -99,6 +102,16 @@ def clean_text(text):
 def split_sentences(text):
     """The sentences of cleaned `text`, in order."""
     return [s.strip(" ") for s in _apply(SENTENCE_RULES, text).split(SEPARATOR) if s.strip(" ")]
+
+
+def ends_sentence(sentence):
+    """Whether `sentence` ends as the splitting and joining rules see an ending (. ! ? … and closing quotes)."""
+    return re.search(python_pattern(_END) + "$", sentence) is not None
+
+
+def joined_sentences(sentences):
+    """One text of `sentences`: they run on after a space, but one without end punctuation (a title) ends its line."""
+    return _apply(JOIN_RULES, "\n".join(sentences))
 
 
 def words(text):

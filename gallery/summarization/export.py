@@ -15,6 +15,7 @@ import tensorflow_text as tf_text
 
 from gallery.preprocessing.text import (
     CLEANING_RULES,
+    JOIN_RULES,
     KEEP_CHARACTERS,
     SENTENCE_RULES,
     SEPARATOR,
@@ -43,6 +44,11 @@ def split_sentences_tf(text):
     return tf.boolean_mask(pieces, tf.strings.length(pieces) > 0)
 
 
+def joined_sentences_tf(sentences):
+    """Graph twin of `joined_sentences`: a 1-D string tensor of sentences as one text."""
+    return _apply(JOIN_RULES, tf.strings.reduce_join(sentences, separator="\n"))
+
+
 def summary_tf(model, tokenizer, text):
     sentences = split_sentences_tf(clean_text_tf(text))
     count = tf.size(sentences)
@@ -53,7 +59,7 @@ def summary_tf(model, tokenizer, text):
     scores = tf.concat([logits, tf.fill([count - tf.size(kept)], float("-inf"))], axis=0)
     k = tf.maximum(1, (SUMMARY_PERCENT * count + 99) // 100)
     chosen = tf.sort(tf.math.top_k(scores, k=tf.minimum(k, count)).indices)
-    return tf.strings.reduce_join(tf.gather(sentences, chosen), separator=" ")
+    return joined_sentences_tf(tf.gather(sentences, chosen))
 
 
 def headline_tf(model, tokenizer, text):

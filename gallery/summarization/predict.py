@@ -14,6 +14,7 @@ from gallery import cards, training
 from gallery.preprocessing.text import (
     checked_text,
     clean_text,
+    joined_sentences,
     language_of,
     split_sentences,
     words,
@@ -127,7 +128,7 @@ def choose(sentences, text, kind, method, language, model_dir):
             chosen = baselines.textrank(sentences, k, language)
         else:
             chosen = baselines.top_k(extractive.sentence_scores(*model_for(kind, language, model_dir), sentences), k)
-        return " ".join(sentences[i] for i in chosen), chosen
+        return joined_sentences([sentences[i] for i in chosen]), chosen
     if method == "lead":
         headline = baselines.first_words(text)
     elif method == "textrank":
