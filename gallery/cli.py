@@ -44,7 +44,8 @@ def list_models():
 
     result = {"tasks": [], "models": []}
     for task in tasks.TASKS.values():
-        result["tasks"].append({"name": task.name, "title": task.title, "status": "ready" if task.ready else "coming"})
+        result["tasks"].append({"name": task.name, "title": task.title, "status": "ready" if task.ready else "coming",
+                                "train": task.train_example})
         for folder, card in cards.shipped_models(task.name):
             result["models"].append({"task": task.name, "name": folder.name, "path": os.path.relpath(folder),
                                      "dataset": card.get("dataset"), "headline": cards.headline(card),
@@ -67,8 +68,11 @@ def markdown_table(result):
 def print_list(result):
     for task in result["tasks"]:
         print(f"{task['name']:15s} {task['title']} [{task['status']}]")
-        for model in (m for m in result["models"] if m["task"] == task["name"]):
+        models = [m for m in result["models"] if m["task"] == task["name"]]
+        for model in models:
             print(f"    {model['path']:45s} {model['headline']}{' (demo)' if model['demo'] else ''}")
+        if not models:
+            print(f"    no model shipped; train one with: {task['train']}")
 
 
 def main(argv=None):

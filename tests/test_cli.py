@@ -19,6 +19,11 @@ def test_list_shows_tasks_and_models(tiny_model):
                for model in listing["models"])
 
 
+def test_list_says_how_to_train_a_family_without_models(tmp_path):
+    listing = run_cli("list", env={"GALLERY_MODELS_DIR": str(tmp_path)}).stdout
+    assert listing.count("no model shipped; train one with: python -m gallery train ") == 4
+
+
 def test_evaluate_writes_metrics_card_and_confusion_matrix(tiny_model, cifar_slice):
     result = last_json(run_cli("evaluate", "classification", "--model", tiny_model, "--data-dir", cifar_slice, "--json"))
     assert result["examples"] == 50 and 0 <= result["metrics"]["accuracy"] <= 1
