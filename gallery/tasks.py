@@ -34,7 +34,6 @@ class Task:
     ready: bool
     train_example: str  # the command a user runs to train a model of the family
 
-
     def cli(self):
         """The family's `cli` module (add_arguments, train, evaluate, predict, export, bench)."""
         return importlib.import_module(f"gallery.{self.name}.cli")
