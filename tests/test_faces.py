@@ -73,3 +73,32 @@ def test_missing_yunet_model_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("GALLERY_YUNET_MODEL", str(tmp_path / "absent.onnx"))
     with pytest.raises(UserError, match="YuNet model file not found"):
         detect_faces(np.zeros((50, 50, 3), np.uint8), detector="yunet")
+
+
+def test_yunet_ships_and_is_the_default():
+    from gallery.preprocessing.faces import YUNET_FILE, default_detector
+
+    assert YUNET_FILE.is_file() and (YUNET_FILE.parent / "LICENSE").is_file()
+    assert default_detector() == "yunet"
+
+
+@pytest.mark.parametrize("detector", ["yunet", "haar"])
+def test_crops_are_as_tight_as_fer_faces(fer_faces, detector):
+    """A FER face upscaled onto a grey canvas: the crop's square (no margin) is the face's own frame, ±15 %."""
+    sides = []
+    for face in fer_faces:
+        boxes = detect_faces(group_photo([face], face_size=192, gap=144), detector)
+        sides += [max(box[2:]) / 192 for box in boxes]
+    assert len(sides) >= 6 and 0.85 <= np.median(sides) <= 1.15
+
+
+def test_group_photo_with_many_small_faces(fer_faces):
+    photo = group_photo(fer_faces, face_size=64, gap=32)  # 12 faces of 64 px in a 1184×128 photo
+    found = find_faces(photo)  # YuNet finds 9 (one of the 12 it misses alone too; two score 0.35–0.45 here)
+    assert len(found) >= 9 and all(face.crop.shape == (48, 48) for face in found)
+
+
+@pytest.mark.parametrize("detector", ["yunet", "haar"])
+@pytest.mark.parametrize("shape", [(1, 1, 3), (10, 300, 3), (1, 5000, 3), (3000, 20, 3)])
+def test_tiny_and_thin_images_have_no_face_and_no_error(shape, detector):
+    assert find_faces(np.zeros(shape, np.uint8), detector=detector) == []

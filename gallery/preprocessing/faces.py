@@ -1,10 +1,11 @@
 """Face detection and cropping shared by emotion training checks, the CLI, the app and evaluation.
 
-The embedded default is OpenCV's frontal-face Haar cascade (shipped in `cv2.data` by
-opencv-python 4.x, works offline). A stronger detector, OpenCV's YuNet (`cv2.FaceDetectorYN`),
-is used with `detector="yunet"` (its ONNX file from `$GALLERY_YUNET_MODEL`, else downloaded).
-Crops get a margin, become grayscale and are resized to the emotion model's input size with the
-same interpolation everywhere.
+The default detector is OpenCV's YuNet CNN (`cv2.FaceDetectorYN`), whose ONNX file ships in
+`models/emotion/detector/` (MIT); `$GALLERY_YUNET_MODEL` points to another copy. Without it the
+fallback is OpenCV's frontal-face Haar cascade (in `cv2.data`, opencv-python 4.x). Both search
+large photos at a reduced size and small ones at twice theirs, so small faces are found. Crops
+are squares around the box (as tight as FER2013's faces), grayscale, resized to the emotion
+model's input size with the same interpolation everywhere.
 """
 
 import dataclasses
@@ -13,12 +14,19 @@ import os
 
 import numpy as np
 
+from gallery.cards import SHIPPED_MODELS
 from gallery.tasks import UserError
 
 DETECTION_MAX_SIDE = 1600  # larger photos are searched at this size (boxes are mapped back)
 SMALL_IMAGE_SIDE = 400  # smaller photos are searched at twice their size, so small faces are found
+DETECTORS = ("yunet", "haar")
+YUNET_FILE = SHIPPED_MODELS / "emotion" / "detector" / "face_detection_yunet_2026may.onnx"
 YUNET_URL = ("https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/"
              "face_detection_yunet_2023mar.onnx")
+# FER2013's faces fill their 48×48 frame: on 180 PrivateTest faces, upscaled onto a grey canvas,
+# the longer side of YuNet's box is 1.04× the face's side (Haar's 0.97×), centred within 1 %, so
+# crops take the box's square with no margin.
+CROP_MARGIN = 0.0
 
 
 @dataclasses.dataclass
@@ -40,16 +48,47 @@ def haar_cascade():
 
 
 def yunet_model():
-    """Path of the YuNet ONNX file: $GALLERY_YUNET_MODEL, else downloaded once into ~/.keras."""
+    """Path of the YuNet ONNX file: $GALLERY_YUNET_MODEL, the shipped copy, else downloaded once into ~/.keras."""
     if os.environ.get("GALLERY_YUNET_MODEL"):
         return os.environ["GALLERY_YUNET_MODEL"]
+    if YUNET_FILE.is_file():
+        return str(YUNET_FILE)
     import keras
 
     try:
         return keras.utils.get_file("face_detection_yunet_2023mar.onnx", YUNET_URL, cache_subdir="models")
     except Exception as error:
         raise UserError(f"Could not download the YuNet face detector ({error}); set GALLERY_YUNET_MODEL to a "
-                        f"local face_detection_yunet_2023mar.onnx, or use the built-in Haar detector.") from error
+                        f"local YuNet .onnx file, or use --detector haar.") from error
+
+
+def default_detector():
+    """"yunet" where its model file is at hand (shipped, or $GALLERY_YUNET_MODEL), else "haar"."""
+    return "yunet" if os.environ.get("GALLERY_YUNET_MODEL") or YUNET_FILE.is_file() else "haar"
+
+
+def search_scale(height, width):
+    """The factor a photo is resized by before detection: down to DETECTION_MAX_SIDE, ×2 when small."""
+    if max(height, width) < SMALL_IMAGE_SIDE:
+        return 2.0
+    return min(1.0, DETECTION_MAX_SIDE / max(height, width))
+
+
+def resized(image, scale):
+    import cv2
+
+    if scale == 1.0:
+        return image
+    height, width = image.shape[:2]
+    return cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
+@functools.lru_cache(maxsize=2)
+def yunet_detector(model_path, score_threshold):
+    import cv2
+
+    return cv2.FaceDetectorYN.create(model_path, "", (320, 320), score_threshold)
 
 
 def detect_faces_yunet(image, model_path, score_threshold=0.7):
@@ -60,9 +99,14 @@ def detect_faces_yunet(image, model_path, score_threshold=0.7):
         raise UserError(f"YuNet model file not found: {model_path}")
     rgb = np.asarray(image, dtype=np.uint8)
     bgr = cv2.cvtColor(rgb if rgb.ndim == 3 else np.repeat(rgb[..., None], 3, -1), cv2.COLOR_RGB2BGR)
-    detector = cv2.FaceDetectorYN.create(model_path, "", (bgr.shape[1], bgr.shape[0]), score_threshold)
-    _, found = detector.detect(bgr)
-    boxes = [[max(0, round(v)) for v in face[:4]] for face in (found if found is not None else [])]
+    scale = search_scale(*bgr.shape[:2])
+    search = resized(bgr, scale)
+    short = max(0, 64 - search.shape[0]), max(0, 64 - search.shape[1])  # YuNet fails on sides under its stride
+    search = cv2.copyMakeBorder(search, 0, short[0], 0, short[1], cv2.BORDER_CONSTANT) if any(short) else search
+    detector = yunet_detector(model_path, score_threshold)
+    detector.setInputSize((search.shape[1], search.shape[0]))
+    _, found = detector.detect(search)
+    boxes = [[max(0, round(v / scale)) for v in face[:4]] for face in (found if found is not None else [])]
     return sorted(boxes, key=lambda box: (box[0], box[1]))
 
 
@@ -74,22 +118,17 @@ def to_gray(image):
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
-def detect_faces(image, detector="haar", min_neighbors=5):
-    """Boxes [x, y, w, h] of the frontal faces in an RGB or gray uint8 image, left to right.
+def detect_faces(image, detector=None, min_neighbors=5):
+    """Boxes [x, y, w, h] of the faces in an RGB or gray uint8 image, left to right.
 
-    `detector`: "haar" (built in), "yunet", or the path of a YuNet ONNX file.
+    `detector`: "yunet", "haar", the path of a YuNet ONNX file, or None for `default_detector()`.
     """
+    detector = detector or default_detector()
     if detector != "haar":
         return detect_faces_yunet(image, yunet_model() if detector == "yunet" else detector)
     gray = to_gray(image)
-    height, width = gray.shape
-    scale = min(1.0, DETECTION_MAX_SIDE / max(height, width))
-    if max(height, width) < SMALL_IMAGE_SIDE:
-        scale = 2.0
-    import cv2
-
-    search = gray if scale == 1.0 else cv2.resize(gray, (round(width * scale), round(height * scale)),
-                                                  interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    scale = search_scale(*gray.shape)
+    search = resized(gray, scale)
     smallest = max(20, min(search.shape) // 40)
     found = haar_cascade().detectMultiScale(search, scaleFactor=1.1, minNeighbors=min_neighbors,
                                             minSize=(smallest, smallest))
@@ -97,7 +136,7 @@ def detect_faces(image, detector="haar", min_neighbors=5):
     return sorted(boxes, key=lambda box: (box[0], box[1]))
 
 
-def crop_face(image, box, size=48, margin=0.2):
+def crop_face(image, box, size=48, margin=CROP_MARGIN):
     """The face in `box` with `margin` (fraction of the box) on each side, as a size×size gray crop.
 
     The crop is a square around the box centre; parts outside the image are filled by edge replication.
@@ -125,6 +164,6 @@ def resize_face(gray, size=48):
     return cv2.resize(to_gray(gray), (size, size), interpolation=interpolation)
 
 
-def find_faces(image, size=48, margin=0.2, detector="haar"):
+def find_faces(image, size=48, margin=CROP_MARGIN, detector=None):
     """Every face in the image as a `Face` (box + crop); an empty list when none is found."""
     return [Face(box, crop_face(image, box, size, margin)) for box in detect_faces(image, detector)]
