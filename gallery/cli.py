@@ -2,7 +2,8 @@
 
 With `--json`, the last line printed is one JSON object (progress and logs come before it).
 Errors a user can fix (bad image, missing data, unknown model) exit with status 2 and a
-one-line message, never a traceback.
+one-line message, never a traceback; `predict` prints the results of the good inputs and still
+exits with 2 when any input failed.
 """
 
 import argparse
@@ -10,6 +11,7 @@ import json
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from gallery import tasks
 
@@ -35,6 +37,8 @@ def build_parser():
                 if action == "export":
                     task_parser.add_argument("--out", help="folder for the SavedModel (default exported/TASK/MODEL)")
                 task_parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+                task_parser.add_argument("--verbose", action="store_true",
+                                         help="keep TensorFlow's start-up messages on stderr")
     return parser
 
 
@@ -67,18 +71,46 @@ def markdown_table(result):
 
 def print_list(result):
     for task in result["tasks"]:
-        print(f"{task['name']:15s} {task['title']} [{task['status']}]")
         models = [m for m in result["models"] if m["task"] == task["name"]]
+        print(f"{task['name']:15s} {task['title']} [{len(models)} model{'s' if len(models) != 1 else ''}]")
         for model in models:
             print(f"    {model['path']:45s} {model['headline']}{' (demo)' if model['demo'] else ''}")
         if not models:
             print(f"    no model shipped; train one with: {task['train']}")
 
 
+def check_model_folder(args):
+    """A `--model` folder without model.keras fails here, before TensorFlow is imported."""
+    folder = getattr(args, "model", None)
+    if folder and not Path(folder, "model.keras").exists():
+        raise tasks.UserError(f"No model at {folder} (expected {Path(folder, 'model.keras')}); `python -m gallery "
+                              "list` shows the shipped models.")
+
+
+def import_keras_quietly(verbose=False):
+    """Import Keras and TensorFlow with stderr muted: absl prints its start-up lines (oneDNN, twice) before any
+    log level applies. `--verbose` keeps them."""
+    if verbose:
+        import keras  # noqa: F401
+        return
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    sys.stderr.flush()
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:
+        if args.action != "list":
+            check_model_folder(args)
+            import_keras_quietly(args.verbose)
         if args.action == "list":
             result = list_models()
             if args.markdown:
@@ -95,4 +127,9 @@ def main(argv=None):
         return 2
     if args.json:
         print(json.dumps(result, ensure_ascii=False, default=float))
-    return 0
+    return 2 if failed_inputs(result) else 0
+
+
+def failed_inputs(result):
+    """The `predict` results that are errors (a missing or unreadable file): any of them makes the exit status 2."""
+    return [item for item in result.get("predictions", []) if isinstance(item, dict) and "error" in item]

@@ -160,12 +160,19 @@ def save_model(model, out):
     inference_copy(model).save(out / "model.keras")
 
 
-def load_model(folder):
-    """`FOLDER/model.keras`, the file the gallery serves; a UserError when the folder has none."""
+def load_model(folder, task=None):
+    """`FOLDER/model.keras`, the file the gallery serves; a UserError when the folder has none, or when its
+    card says it belongs to another family than `task`."""
+    from gallery.cards import load_card
+
     path = Path(folder) / "model.keras"
     if not path.exists():
         raise UserError(f"No model at {folder} (expected {path}); `python -m gallery list` shows the shipped "
                         "models, `python -m gallery train TASK --help` how to train one.")
+    family = load_card(folder).get("task")
+    if task and family and family != task:
+        raise UserError(f"{folder} is a {family} model, not a {task} one: use it with "
+                        f"`python -m gallery predict {family} ...`, or pick a {task} model (`python -m gallery list`).")
     return keras.saving.load_model(path)
 
 

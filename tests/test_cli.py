@@ -7,8 +7,8 @@ from conftest import run_cli
 from PIL import Image
 
 
-def last_json(result):
-    assert result.returncode == 0, result.stderr[-2000:]
+def last_json(result, status=0):
+    assert result.returncode == status, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -39,7 +39,7 @@ def test_predict_top_k_and_bad_files(tiny_model, photos, tmp_path):
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
     result = last_json(run_cli("predict", "classification", photos[0], empty, tmp_path / "gone.jpg", "--model",
-                               tiny_model, "--top-k", 3, "--json"))
+                               tiny_model, "--top-k", 3, "--json"), status=2)  # the good file's result is still given
     good, bad, missing = result["predictions"]
     assert len(good["top_k"]) == 3 and good["top_k"][0]["probability"] >= good["top_k"][1]["probability"]
     assert "empty" in bad["error"]
@@ -59,7 +59,8 @@ def test_predict_takes_a_folder_of_images(tiny_model, tmp_path):
         Image.new("RGB", (40, 30), (200, 30, 10)).save(tmp_path / name)
     (tmp_path / "notes.txt").write_text("not an image")
     (tmp_path / "empty").mkdir()
-    result = last_json(run_cli("predict", "classification", tmp_path, tmp_path / "empty", "--model", tiny_model, "--json"))
+    result = last_json(run_cli("predict", "classification", tmp_path, tmp_path / "empty", "--model", tiny_model,
+                               "--json"), status=2)
     files = [Path(prediction["file"]).name for prediction in result["predictions"]]
     assert files == ["a.jpg", "b.png", "empty"]
     assert "top_k" in result["predictions"][0] and "no image files" in result["predictions"][2]["error"]
@@ -127,3 +128,26 @@ def test_transfer_learning_records_the_starting_network(tiny_model, cifar_slice,
     start = json.loads((tmp_path / "tuned" / "card.json").read_text())["training"]["started_from"]
     assert start["sha256"] == json.loads((tiny_model / "card.json").read_text())["file"]["sha256"]
     assert "--width 4" in start["command"] and "Started from the network" in (tmp_path / "tuned" / "README.md").read_text()
+
+
+def test_a_model_of_another_family_is_named_in_one_line(photos):
+    from conftest import ROOT
+
+    result = run_cli("predict", "classification", photos[0], "--model", ROOT / "models" / "style" / "wave")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is a style model, not a classification one" in result.stderr.strip().splitlines()[-1]
+
+
+def test_no_tensorflow_start_up_noise_and_early_model_check(tiny_model, photos, tmp_path):
+    quiet = run_cli("predict", "classification", photos[0], "--model", tiny_model)
+    assert quiet.returncode == 0 and "absl" not in quiet.stderr and "oneDNN" not in quiet.stderr, quiet.stderr
+    loud = run_cli("predict", "classification", photos[0], "--model", tiny_model, "--verbose")
+    assert loud.returncode == 0 and "oneDNN" in loud.stderr
+    for name in ("keras", "tensorflow"):  # stand-ins that fail if the command imports them
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(f"raise ImportError('{name} was imported')")
+    from conftest import ROOT
+
+    missing = run_cli("predict", "classification", photos[0], "--model", tmp_path / "none",
+                      env={"PYTHONPATH": f"{tmp_path}:{ROOT}"})
+    assert missing.returncode == 2 and missing.stderr.startswith("error: No model at"), missing.stderr

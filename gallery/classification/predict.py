@@ -11,9 +11,9 @@ from gallery.preprocessing.images import per_image
 
 
 @functools.lru_cache(maxsize=8)
-def load_classifier(model_dir):
-    """(model, class names) from a folder with model.keras and card.json."""
-    model = training.load_model(model_dir)
+def load_classifier(model_dir, task="classification"):
+    """(model, class names) from a folder with model.keras and card.json (a UserError if of another task)."""
+    model = training.load_model(model_dir, task)
     classes = cards.load_card(model_dir).get("classes") or [str(i) for i in range(model.output_shape[-1])]
     return model, list(classes)
 

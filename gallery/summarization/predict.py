@@ -66,7 +66,7 @@ def default_model(kind, language, method="neural"):
 def load_model(model_dir):
     """(Keras model, sentencepiece tokenizer, card) of a model folder."""
     folder = Path(model_dir)
-    return training.load_model(folder), load_tokenizer(str(folder / TOKENIZER_FILE)), cards.load_card(folder)
+    return training.load_model(folder, "summarization"), load_tokenizer(str(folder / TOKENIZER_FILE)), cards.load_card(folder)
 
 
 @functools.lru_cache(maxsize=4)
