@@ -6,7 +6,7 @@ import streamlit as st
 from common import decoded_image, image_input, result_or_stop
 from PIL import Image
 
-from gallery.style.predict import shipped_styles, stylise
+from gallery.style.predict import painting_name, shipped_styles, stylise
 
 st.title("Neural style transfer")
 picked = image_input("style", "style", examples="emotion")
@@ -27,7 +27,7 @@ strength = middle.slider("Style strength", 0.0, 1.0, 1.0, 0.05, key="style_stren
 keep_colors = right.checkbox("Keep the photo's colours", key="style_keep_colors")
 
 if own:
-    upload = st.file_uploader("Style image", type=["jpg", "jpeg", "png", "webp", "bmp"], key="style_upload")
+    upload = st.file_uploader("Style image", type=["jpg", "jpeg", "png", "webp", "bmp"], key="style_painting_upload")
     steps = st.slider("Optimisation steps", 50, 500, 300, 50, key="style_steps")
     if upload is None:
         st.info("Upload a painting (or any image) to take its style.")
@@ -45,7 +45,7 @@ else:
     if not styles:
         st.warning("No style network is shipped yet under models/style/.")
         st.stop()
-    style = st.selectbox("Painting", sorted(styles), format_func=lambda s: s.replace("_", " ").title(),
+    style = st.selectbox("Painting", sorted(styles), format_func=painting_name,
                          key="style_name")
     thumbnail = styles[style] / "style.jpg"
     if thumbnail.exists():

@@ -68,6 +68,14 @@ def test_example_image_gets_top5_and_heatmap(page):
     assert len(page.get("image")) - in_card == 2  # the image and its class-activation map
 
 
+def test_examples_fit_the_model_and_a_large_photo_is_flagged(page, shared_data):
+    options = page.selectbox(key="classify_example").options
+    assert options and all(option.startswith("cifar") for option in options)  # a CIFAR-10 model: CIFAR examples
+    assert not page.info
+    upload(page, "flowers.jpg", (shared_data / "content" / "flowers.jpg").read_bytes())
+    assert "knows only 10 classes" in page.info[0].value and "imagenet_mobilenet_v2" in page.info[0].value
+
+
 @pytest.mark.parametrize("name, data, message", [
     ("empty.png", b"", "empty"),
     ("notes.png", b"%PDF-1.4 not an image", "not an image"),
@@ -146,15 +154,22 @@ def test_summarisation_page_rejects_binary_uploads(tiny_summarizers):
 
 
 def test_style_page_fast_and_own_style(tiny_style, squeezenet, shared_data):
+    """Example × fast, Example × own style, Upload × own style (two uploaders on one page), Upload × fast."""
     app = AppTest.from_file(APP, default_timeout=300).run().switch_page("style.py").run()
     assert not app.exception
     assert app.selectbox(key="style_name").value == "tiny_wave"
     assert len(app.get("download_button")) == 1  # the fast result is ready at once
     app.radio(key="style_kind").set_value("My own style image (optimisation)").run()
+    assert not app.exception
+    app.radio(key="style_source").set_value("Upload").run()
+    photo = sorted((shared_data / "content").glob("*.jpg"))[0].read_bytes()
+    app.file_uploader(key="style_upload").set_value(("photo.jpg", photo, "image/jpeg")).run()
     app.select_slider(key="style_size").set_value(256).run()
     app.slider(key="style_steps").set_value(50).run()
     style = (shared_data / "styles" / "the_scream.jpg").read_bytes()
-    app.file_uploader(key="style_upload").set_value(("scream.jpg", style, "image/jpeg")).run()
+    app.file_uploader(key="style_painting_upload").set_value(("scream.jpg", style, "image/jpeg")).run()
     app.button(key="style_run").click().run()
     assert not app.exception
     assert len(app.get("download_button")) == 1 and "optimize" in app.get("image")[-1].proto.imgs[0].caption
+    app.radio(key="style_kind").set_value(app.radio(key="style_kind").options[0]).run()
+    assert not app.exception and len(app.get("download_button")) == 1

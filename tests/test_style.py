@@ -177,6 +177,7 @@ def test_offline_without_weights_is_a_clear_error(monkeypatch, tmp_path):
 
     monkeypatch.delenv("GALLERY_SQUEEZENET_WEIGHTS", raising=False)
     monkeypatch.setattr(lossnet, "CACHE", tmp_path)
+    monkeypatch.setattr(lossnet, "SHIPPED_WEIGHTS", tmp_path / "absent.weights.h5")
     monkeypatch.setattr(keras.utils, "get_file", offline)
     with pytest.raises(UserError, match="GALLERY_SQUEEZENET_WEIGHTS"):
         lossnet.squeezenet_weights_path()
@@ -194,3 +195,14 @@ def test_coco_offline_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(tfds, "load", offline)
     with pytest.raises(UserError, match="COCO"):
         training_content("coco", 64, 4)
+
+
+def test_shipped_loss_network_weights_equal_the_keras_squeezenet_file(squeezenet):
+    from gallery.style.lossnet import SHIPPED_WEIGHTS
+
+    original, shipped = squeezenet_trunk(), squeezenet_trunk()
+    load_squeezenet_weights(original, squeezenet)
+    assert load_squeezenet_weights(shipped, SHIPPED_WEIGHTS) == 722_496
+    assert (SHIPPED_WEIGHTS.parent / "LICENSE").is_file()
+    for a, b in zip(original.get_weights(), shipped.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -1,8 +1,10 @@
 """The loss network of style transfer: SqueezeNet v1.1 (offline default) or VGG19, both ImageNet-trained.
 
-SqueezeNet v1.1 is written here in Keras 3 and loaded from the Keras-2 HDF5 file of
-keras-squeezenet by layer name with h5py (its names contain "/", which Keras 3 forbids, so
-"fire2/squeeze1x1" becomes "fire2_squeeze1x1"). Input: RGB in [0, 255]; the network's own
+SqueezeNet v1.1 is written here in Keras 3. Its weights ship converted to this definition's own
+Keras weights file, `models/style/lossnet/squeezenet_v1_1.weights.h5` (MIT / BSD, licence beside
+it), so style transfer works offline; `python data/prepare.py squeezenet` rebuilds it from the
+Keras-2 HDF5 file of keras-squeezenet, read by layer name with h5py (its names contain "/", which
+Keras 3 forbids, so "fire2/squeeze1x1" becomes "fire2_squeeze1x1"). Input: RGB in [0, 255]; the network's own
 preprocessing (BGR, ImageNet mean subtracted, as in Caffe) happens inside.
 
 Layers (SqueezeNet), chosen to mirror the classic VGG choices at similar depth and stride:
@@ -22,6 +24,7 @@ from keras import layers, ops
 from gallery.tasks import UserError
 
 SQUEEZENET_FILE = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"
+SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "style" / "lossnet" / "squeezenet_v1_1.weights.h5"
 CACHE = Path(__file__).resolve().parents[2] / "data" / "cache" / "squeezenet"
 SQUEEZENET_URL = ("https://github.com/rcmalli/keras-squeezenet/releases/download/v1.0/" + SQUEEZENET_FILE)
 LAYERS = {
@@ -61,10 +64,12 @@ def squeezenet_trunk():
 
 
 def squeezenet_weights_path(path=None):
-    """The HDF5 file: `path`, $GALLERY_SQUEEZENET_WEIGHTS, data/cache/squeezenet/, or downloaded (keras.utils.get_file)."""
+    """The weights: `path`, $GALLERY_SQUEEZENET_WEIGHTS, the shipped file, data/cache/squeezenet/, or downloaded."""
     path = path or os.environ.get("GALLERY_SQUEEZENET_WEIGHTS")
     if path:
         return Path(path)
+    if SHIPPED_WEIGHTS.exists():
+        return SHIPPED_WEIGHTS
     cached = CACHE / SQUEEZENET_FILE
     if cached.exists():
         return cached
@@ -77,7 +82,11 @@ def squeezenet_weights_path(path=None):
 
 
 def load_squeezenet_weights(model, path):
-    """Copy each HDF5 layer group's kernel (4-D) and bias (1-D) into the layer of the same name."""
+    """Load a `.weights.h5` file of this definition, or copy each layer group's kernel (4-D) and bias (1-D)
+    of keras-squeezenet's Keras-2 HDF5 file into the layer of the same name; return the count loaded."""
+    if str(path).endswith(".weights.h5"):
+        model.load_weights(path)
+        return model.count_params()
     loaded = 0
     with h5py.File(path, "r") as file:
         for layer in model.layers:

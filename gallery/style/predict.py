@@ -6,6 +6,7 @@ photo's chroma, in YCbCr).
 """
 
 import functools
+import re
 import time
 from pathlib import Path
 
@@ -25,12 +26,18 @@ def shipped_styles():
     return {folder.name: folder for folder, _ in cards.shipped_models("style")}
 
 
+def painting_name(slug):
+    """"composition_vii" → "Composition VII": words capitalised, Roman numerals upper-case."""
+    return " ".join(word.upper() if re.fullmatch(r"[ivxlcdm]+", word) and word != "mi" else word.capitalize()
+                    for word in slug.split("_"))
+
+
 @functools.lru_cache(maxsize=8)
 def load_transform(folder):
     import gallery.style.models  # noqa: F401  (registers the custom layers)
     from gallery.training import load_model
 
-    return load_model(folder)
+    return load_model(folder, "style")
 
 
 @functools.lru_cache(maxsize=2)

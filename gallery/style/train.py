@@ -16,7 +16,7 @@ from gallery.preprocessing.images import read_image
 from gallery.style.data import fit_within, training_content
 from gallery.style.lossnet import LAYERS, feature_extractor, style_targets
 from gallery.style.models import build_transform_net, mean_of_output, training_model
-from gallery.style.predict import load_transform
+from gallery.style.predict import load_transform, painting_name
 
 STYLE_SIZE = 512  # the style image's longer side when its Gram matrices are taken
 
@@ -54,7 +54,7 @@ def train(config, command=""):
 def write_training_card(out, config, transform, command, crops, start=None):
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png", metrics=("loss", "style_loss"))
-    name = out.name.replace("_", " ").title()
+    name = painting_name(out.name)
     cards.update(
         out, name=out.name, task="style", title=f"Fast style network: {name}",
         description=f"Feed-forward network (Johnson et al. 2016, slimmed: widths 16/32/64) trained for the style "
