@@ -1,5 +1,7 @@
 """Image classification page: pick a model and an image, see the top-5 classes and a CAM heat map."""
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 from common import (
@@ -10,11 +12,13 @@ from common import (
     show_unexpected,
 )
 
+from gallery.classification.cli import DEFAULT_MODEL
 from gallery.classification.predict import class_activation_map, probabilities, top_k
 from gallery.plots import heatmap_overlay
 
+IMAGENET = Path(DEFAULT_MODEL).name
 st.title("Image classification")
-folder, card = model_picker("classification")
+folder, card = model_picker("classification", default=IMAGENET)
 with st.expander("Model card"):
     st.markdown(f"**{card.get('title')}** · {card.get('parameters', 0):,} parameters · input {card.get('input')}")
     st.write("Classes: " + ", ".join(card.get("classes", [])))
@@ -23,7 +27,10 @@ with st.expander("Model card"):
     if (folder / "training_curves.png").exists():
         st.image(str(folder / "training_curves.png"), caption="Training curves")
 
-picked = image_input("classification", "classify", first=str(card.get("dataset", "")).split("_")[0])
+# the examples that fit the model: its own data set's test images, else real photos
+prefix = {"cifar10": "cifar", "fashion_mnist": "fashion"}.get(card.get("dataset"))
+picked = image_input("classification", "classify", prefix=prefix or "",
+                     examples="classification" if prefix else "emotion")
 if picked is None:
     st.info("Choose an example, upload an image or take a photo.")
     st.stop()
@@ -40,6 +47,11 @@ except Exception as error:  # the app must never show a raw traceback
     show_unexpected(error)
     st.stop()
 
+side = model.get_layer("resize").get_config()["height"]
+if len(class_names) <= 10 and max(image.shape[:2]) > 3 * side:
+    st.info(f"This model knows only {len(class_names)} classes ({', '.join(class_names)}) of {side}×{side} images: "
+            f"it gives every photo one of them. For photos of anything else pick `{IMAGENET}`, which knows "
+            "1,000 ImageNet classes.")
 photo, heat, chart_column = st.columns([1, 1, 1.2])
 photo.image(image, caption=f"{name} ({image.shape[1]}×{image.shape[0]})", width="stretch")
 if cam is not None:

@@ -14,13 +14,14 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 @st.cache_resource(show_spinner="Loading model…")
-def cached_model(path):
-    """(Keras model, class names) of a model folder, loaded once per server."""
-    return load_classifier(path)
+def cached_model(path, task="classification"):
+    """(Keras model, class names) of a classification or emotion model folder, loaded once per server."""
+    return load_classifier(path, task)
 
 
-def model_picker(task, required=True):
-    """A select box of the task's shipped models, headline metric included; returns (folder, card).
+def model_picker(task, required=True, default=None):
+    """A select box of the task's shipped models, headline metric included, `default` (a folder name) first
+    selected; returns (folder, card).
 
     With none shipped it says how to train one, then stops the page, or returns None if not `required`.
     """
@@ -32,19 +33,20 @@ def model_picker(task, required=True):
         if required:
             st.stop()
         return None
-    return st.selectbox("Model", shipped, format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
+    names = [folder.name for folder, _ in shipped]
+    return st.selectbox("Model", shipped, index=names.index(default) if default in names else 0,
+                        format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
 
 
-def image_input(family, key, first="", examples=None):
+def image_input(family, key, prefix="", examples=None):
     """Let the user pick an example, upload a file or take a photo; return (name, bytes) or None.
 
-    Examples come from `apps/examples/<examples or family>/`; those whose name starts with `first` come first.
+    Examples come from `apps/examples/<examples or family>/`, only those whose name starts with `prefix`.
     """
     source = st.radio("Image source", ["Example", "Upload", "Camera"], horizontal=True, key=f"{key}_source")
     if source == "Example":
         folder = EXAMPLES / (examples or family)
-        files = sorted(image_files(folder),
-                       key=lambda path: (not path.name.startswith(first), path.name))
+        files = [path for path in image_files(folder) if path.name.startswith(prefix)]
         choice = st.selectbox("Example image", files, format_func=lambda path: path.stem.replace("_", " "),
                               key=f"{key}_example")
         return choice.name, choice.read_bytes()

@@ -78,6 +78,12 @@ def tiny_airbench(cifar_slice, models_root):
 
 
 @pytest.fixture(scope="session")
+def shipped_imagenet():
+    """The shipped ImageNet MobileNetV2 (converted from TFLite by data/prepare.py)."""
+    return ROOT / "models" / "classification" / "imagenet_mobilenet_v2"
+
+
+@pytest.fixture(scope="session")
 def fer_folder(shared_data, tmp_path_factory):
     """The FER2013 folder release with at most 3 files per class and split prefix, from the real archive."""
     root = tmp_path_factory.mktemp("fer2013")

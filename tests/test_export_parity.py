@@ -34,7 +34,7 @@ def rotated_copy(photo, folder):
     return path
 
 
-@pytest.mark.parametrize("model_fixture", ["tiny_model", "tiny_airbench"])
+@pytest.mark.parametrize("model_fixture", ["tiny_model", "tiny_airbench", "shipped_imagenet"])
 def test_savedmodel_matches_keras_in_a_fresh_process(model_fixture, photos, tmp_path, request):
     tiny_model = request.getfixturevalue(model_fixture)
     photos = photos + [rotated_copy(photos[0], tmp_path)]

@@ -1,22 +1,24 @@
 """Command-line actions of the image-classification family."""
 
 
+from gallery.cards import SHIPPED_MODELS
 from gallery.classification.config import (
     ARCHITECTURES,
     HYPERPARAMETERS,
     RECIPES,
     TrainConfig,
 )
-from gallery.classification.data import DATASETS
+from gallery.classification.data import DATASETS, EVALUATION_SETS
 from gallery.tasks import config_from_args, export_folder
 
-DEFAULT_MODEL = "models/classification/cifar10_airbench"
+DEFAULT_MODEL = str(SHIPPED_MODELS / "classification" / "imagenet_mobilenet_v2")
 
 
 def add_arguments(action, parser):
     defaults = TrainConfig()
     if action in ("train", "evaluate"):
-        parser.add_argument("--dataset", choices=DATASETS, default=None if action == "evaluate" else defaults.dataset,
+        parser.add_argument("--dataset", choices=EVALUATION_SETS if action == "evaluate" else DATASETS,
+                            default=None if action == "evaluate" else defaults.dataset,
                             help="data set (evaluate: defaults to the one in the model card)")
         parser.add_argument("--data-dir", help="local copy: IDX .gz folder (MNIST family) or train/ + test/ image folders")
         parser.add_argument("--limit", type=int, help="use at most this many images (smoke runs)")
@@ -38,6 +40,7 @@ def add_arguments(action, parser):
         parser.add_argument("--model", default=DEFAULT_MODEL, help="model folder (model.keras + card.json)")
     if action == "evaluate":
         parser.add_argument("--split", default="test", choices=("test", "train"))
+        parser.add_argument("--tflite", help="ImageNet model: also measure this TFLite file's top-1 agreement")
     if action == "predict":
         parser.add_argument("images", nargs="+", help="image files, or folders of them")
         parser.add_argument("--model", default=DEFAULT_MODEL)
@@ -65,6 +68,15 @@ def train(args, command):
 def evaluate(args, command):
     from gallery.classification.evaluate import evaluate_model
 
+    if args.dataset == "imagenet_sample":
+        from gallery.classification.imagenet import evaluate_sample
+
+        result = evaluate_sample(args.model, args.data_dir, args.tflite, command)
+        if not args.json:
+            print(f"{result['examples']} photos of {args.data_dir} ({result['split']}):")
+            for name, value in result["metrics"].items():
+                print(f"  {name:24s} {value * 100:6.2f} %")
+        return result
     result = evaluate_model(args.model, args.dataset, args.data_dir, args.split, args.limit, command)
     if not args.json:
         print(f"{result['dataset']} {result['split']}: {result['examples']} images")

@@ -4,7 +4,8 @@ import dataclasses
 from pathlib import Path
 
 IMAGENET_BACKBONES = {"mobilenet_v3_small": "MobileNetV3Small", "efficientnet_b0": "EfficientNetB0"}
-ARCHITECTURES = ("resnet", "airbench", "lenet5", *IMAGENET_BACKBONES)
+IMAGENET_ARCHITECTURES = ("mobilenet_v2", *IMAGENET_BACKBONES)  # 3-channel photos at --image-size
+ARCHITECTURES = ("resnet", "airbench", "lenet5", *IMAGENET_ARCHITECTURES)
 
 
 HYPERPARAMETERS = ("epochs", "batch_size", "learning_rate", "weight_decay", "label_smoothing", "dropout")
@@ -49,7 +50,7 @@ class TrainConfig:
 
     def model_input(self, data_size):
         """(size, channels) the model resizes to: the data's own, or --image-size for ImageNet backbones."""
-        if self.arch in IMAGENET_BACKBONES:
+        if self.arch in IMAGENET_ARCHITECTURES:
             return (self.image_size, self.image_size), 3
         return data_size, 1 if self.dataset in ("mnist", "fashion_mnist") else 3
 

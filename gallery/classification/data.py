@@ -19,6 +19,7 @@ from gallery.preprocessing.images import IMAGE_EXTENSIONS, ImageError, read_imag
 from gallery.tasks import UserError
 
 DATASETS = ("fashion_mnist", "cifar10", "mnist", "folder")
+EVALUATION_SETS = (*DATASETS, "imagenet_sample")  # photos named <WordNet id>_<class>.jpg (gallery.classification.imagenet)
 CLASS_NAMES = {
     "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],

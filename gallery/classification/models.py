@@ -1,4 +1,5 @@
-"""Keras 3 image classifiers: LeNet-5 (the lecture baseline), a ResNet-9-style CNN, airbench, ImageNet backbones.
+"""Keras 3 image classifiers: LeNet-5 (the lecture baseline), a ResNet-9-style CNN, airbench, MobileNetV2 and
+other ImageNet backbones.
 
 Every model takes RGB uint8 images of any size, shape (None, None, 3): the first layers
 (`gallery.preprocessing.layers`) resize with a centre crop, convert to the model's channel count
@@ -190,6 +191,27 @@ def imagenet_features(x, arch, weights="imagenet", trainable=True):
     return layers.Activation("linear", name="features")(x)
 
 
+def mobilenet_features(x, weights="imagenet", trainable=True):
+    """The gallery's MobileNetV2 trunk (`gallery.classification.mobilenet`) with ImageNet weights from
+    keras.applications (downloaded once), a TFLite file, or none."""
+    from gallery.classification import mobilenet
+
+    trunk = mobilenet.mobilenet_v2(x.shape[1])
+    if weights and str(weights).endswith(".tflite"):
+        mobilenet.load_weights(trunk, {name: values for name, values in mobilenet.tflite_weights(weights).items()
+                                       if name != mobilenet.HEAD})
+    elif weights:
+        try:
+            folded = mobilenet.keras_applications_weights(weights)
+        except Exception as error:  # no network, proxy, corrupt cache: say what to do instead
+            raise UserError(f"Could not load the {weights} weights of MobileNetV2 ({error}). Offline, start from the "
+                            "shipped network: --init-from models/classification/imagenet_mobilenet_v2.") from error
+        folded.pop(mobilenet.HEAD)
+        mobilenet.load_weights(trunk, folded)
+    trunk.trainable = trainable
+    return layers.Activation("linear", name="features")(trunk(x))
+
+
 def build_classifier(arch, class_names, image_size, channels, width=32, dropout=0.2, augment=True, flip=True,
                      backbone_weights="imagenet", train_backbone=True, sample=None, translate=2, cutout=0):
     """Return an uncompiled classifier that maps RGB uint8 images to class probabilities.
@@ -208,7 +230,10 @@ def build_classifier(arch, class_names, image_size, channels, width=32, dropout=
         return _airbench_classifier(inputs, _stack(x, stack if augment else []), class_names, sample, width, flip)
     if augment:
         x = _stack(x, augmentation_layers(image_size, flip))
-    if arch in IMAGENET_BACKBONES:
+    if arch == "mobilenet_v2":
+        x = mobilenet_features(x, None if backbone_weights == "none" else backbone_weights, train_backbone)
+        x = layers.GlobalAveragePooling2D(name="pool")(x)
+    elif arch in IMAGENET_BACKBONES:
         x = imagenet_features(x, arch, None if backbone_weights == "none" else backbone_weights, train_backbone)
         x = layers.GlobalAveragePooling2D(name="pool")(x)
     elif arch == "resnet":

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from gallery import cards, plots, training
-from gallery.classification.config import IMAGENET_BACKBONES
+from gallery.classification.config import IMAGENET_ARCHITECTURES, IMAGENET_BACKBONES
 from gallery.classification.data import load_split
 from gallery.classification.models import build_classifier
 
@@ -25,9 +25,9 @@ def split_validation(data, fraction, seed):
 def compiled_model(config, class_names, image_size, steps_per_epoch, sample=None):
     """The classifier with SGD + Nesterov momentum, decoupled weight decay, label smoothing."""
     size, channels = config.model_input(image_size)
-    model = build_classifier(
+    model = build_classifier(  # with --init-from the backbone's weights come from that model, not a download
         config.arch, class_names, size, channels, width=config.width, dropout=config.dropout,
-        flip=config.dataset != "mnist", backbone_weights=config.backbone_weights,
+        flip=config.dataset != "mnist", backbone_weights="none" if config.init_from else config.backbone_weights,
         train_backbone=not config.freeze_backbone, sample=sample, translate=config.translate, cutout=config.cutout,
     )
     if config.init_from:
@@ -98,11 +98,14 @@ def write_training_card(out, config, model, data, command, train_size, val_size,
     resize = model.get_layer("resize").get_config()
     size = f"{resize['height']}×{resize['width']} {channels}"
     arch = {"resnet": f"ResNet-9-style CNN, width {config.width}", "lenet5": "LeNet-5",
-            "airbench": "airbench94 CNN (Jordan 2024) with 6-view test-time augmentation"}.get(
+            "airbench": "airbench94 CNN (Jordan 2024) with 6-view test-time augmentation",
+            "mobilenet_v2": "MobileNetV2 1.0"}.get(
         config.arch, f"{IMAGENET_BACKBONES.get(config.arch)} ({config.backbone_weights} weights)")
     origin = f"initialised from {config.init_from}" if config.init_from else (
-        "from ImageNet weights" if config.arch in IMAGENET_BACKBONES and config.backbone_weights != "none"
+        "from ImageNet weights" if config.arch in IMAGENET_ARCHITECTURES and config.backbone_weights != "none"
         else "from scratch")
+    if config.freeze_backbone:
+        origin += ", backbone frozen"
     cards.update(
         out,
         name=out.name, task="classification", title=f"{arch} on {config.dataset}",
