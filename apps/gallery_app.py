@@ -1,11 +1,6 @@
 """The gallery's Streamlit entry point: `streamlit run apps/gallery_app.py`."""
 
-import sys
-from pathlib import Path
-
 import streamlit as st
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `gallery` without installing it
 
 st.set_page_config(page_title="Keras model gallery", page_icon=":material/photo_library:", layout="wide")
 pages = [
