@@ -23,7 +23,8 @@ for column, task in zip(columns, TASKS.values()):
         for folder, card in shipped:
             metric = cards.headline_metric(card)
             note = demo_note(card)
-            st.metric(f"{folder.name} (demo)" if note else folder.name,
-                      cards.format_metric(*metric[:2]) if metric else "not evaluated",
-                      help=" ".join(filter(None, [f"{metric[0]} on {metric[2]}." if metric else None, note])) or None)
-        st.page_link(f"{task.name}.py", label=f"Open {task.title.lower()}", icon=":material/arrow_forward:")
+            value = "demo only" if note else cards.format_metric(*metric[:2]) if metric else "not evaluated"
+            st.metric(f"{folder.name} (demo)" if note else folder.name, value, help=note)
+            if metric and not note:
+                st.caption(cards.metric_meaning(card))
+        st.page_link(f"{task.name}.py", label="Open the demo", icon=":material/arrow_forward:")

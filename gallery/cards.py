@@ -91,6 +91,23 @@ def headline_metric(card):
     return name, evaluation["metrics"][name], measured_on
 
 
+METRIC_MEANINGS = {  # what each headline metric is, and which way is better
+    "accuracy": "accuracy, higher is better",
+    "top1_accuracy": "top-1 accuracy, higher is better",
+    "rouge1": "ROUGE-1 F1 against the real titles, higher is better",
+    "rouge2": "ROUGE-2 F1 against the reference summaries, higher is better",
+    "style_loss_vs_optimisation": "style loss × 300 optimisation steps', lower is better",
+}
+
+
+def metric_meaning(card):
+    """"accuracy, higher is better; measured on test, 10,000 examples" for a card's headline metric."""
+    metric = headline_metric(card)
+    if not metric:
+        return None
+    return f"{METRIC_MEANINGS.get(metric[0], metric[0])}; measured on {metric[2]}"
+
+
 def format_metric(name, value):
     """Fractions as percentages; ratios ("_vs_") as "2.99×"; losses and timings as plain numbers."""
     if "_vs_" in name:
@@ -148,9 +165,14 @@ def render_markdown(card):
         parts += ["## Side by side with a peer", "", f"Peer: {comparison['peer']}; {comparison['examples']} "
                   f"{comparison['split']} images, measured {comparison['date']} with:", "",
                   f"    {comparison['command']}", "", "| metric | this model | peer |", "|---|---|---|"]
-        parts += [f"| {key} | {value * 100:.2f} % | {comparison['peer_model'][key] * 100:.2f} % |"
+        parts += [f"| {key} | {format_metric(key, value)} | {format_metric(key, comparison['peer_model'][key])} |"
                   for key, value in comparison["ours"].items()]
         parts += [""]
+    benchmark = card.get("benchmark")
+    if benchmark:
+        parts += ["## Speed", "", f"Measured {benchmark['date']} with:", "", f"    {benchmark['command']}", "",
+                  _table([(key, f"{value:.3g}" if isinstance(value, float) else value) for key, value in benchmark.items()
+                          if key not in ("command", "date")]), ""]
     if training:
         parts += ["## Training", ""]
         start = training.get("started_from")
