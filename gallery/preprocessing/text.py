@@ -49,8 +49,18 @@ SENTENCE_RULES = (
     (KEEP, "."),
 )
 JOIN_RULES = ((r"(" + _END + r")\n", "\\1 "),)  # applied to sentences joined by line breaks
-DATELINE = re.compile(r"^\s*[^\W\d][\w .\-]{1,40}(?:, \d{1,2} [^\W\d]{3,9}\.?\s*[—–-]\s+[^.\n]{2,60}?\."
-                      r"|(?:, [\w .]{3,20})? \([^()\n]{2,40}\) [—–-]+)\s+")
+_MONTH = r"[^\W\d]{3,9}\.?"
+_PLACE = r"[^\W\d][\w .\-]{1,40}"
+_CAPS_PLACE = r"[A-ZА-ЯЁ][A-ZА-ЯЁ .\-]{1,40}"  # LONDON, САНКТ-ПЕТЕРБУРГ, РИАМО
+_RU_AGENCY = r"(?:/\s*(?:ТАСС|TASS)\s*/|\((?:Интерфакс|Interfax|INTERFAX)[\w.\-]*\)|(?:ИА )?(?:REGNUM|Регнум|РЕГНУМ))"
+DATELINE = re.compile(r"^\s*(?:" + "|".join([
+    rf"{_PLACE}, \d{{1,2}} {_MONTH}\s*[—–-]\s+[^.\n]{{2,60}}?\.",  # москва, 1 дек — риа новости.
+    rf"{_CAPS_PLACE}, \d{{1,2}} {_MONTH}, [^,.\n]{{2,30}}\.",  # ОМСК, 1 ноября, ФедералПресс.
+    rf"{_CAPS_PLACE}, [^,.\n]{{2,30}}, \d{{1,2}} {_MONTH}",  # МОСКВА, ФедералПресс, 1 ноября.
+    rf"{_CAPS_PLACE}(?:, [\w .]{{3,20}})? \([^()\n]{{2,40}}\) [—–-]+",  # LONDON, March 5 (Reuters) -
+    rf"{_PLACE}[.,] \d{{1,2}} {_MONTH}(?: \d{{4}})?(?:,? \d{{1,2}}:\d{{2}})?\s*(?:[—–-]\s*)?{_RU_AGENCY}\.?(?:\s*[—–-]+)?",
+    rf"{_RU_AGENCY}\.?\s*[—–-]+",  # (Интерфакс) —
+]) + r")\s+")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
