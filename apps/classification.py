@@ -7,7 +7,10 @@ import streamlit as st
 from common import (
     cached_model,
     decoded_image,
+    display_width,
+    how_it_works,
     image_input,
+    model_card,
     model_picker,
     show_unexpected,
 )
@@ -19,13 +22,13 @@ from gallery.plots import heatmap_overlay
 IMAGENET = Path(DEFAULT_MODEL).name
 st.title("Image classification")
 folder, card = model_picker("classification", default=IMAGENET)
-with st.expander("Model card"):
-    st.markdown(f"**{card.get('title')}** · {card.get('parameters', 0):,} parameters · input {card.get('input')}")
-    st.write("Classes: " + ", ".join(card.get("classes", [])))
-    if (folder / "confusion_matrix.png").exists():
-        st.image(str(folder / "confusion_matrix.png"), caption="Confusion matrix on the test split")
-    if (folder / "training_curves.png").exists():
-        st.image(str(folder / "training_curves.png"), caption="Training curves")
+model_card(folder)
+how_it_works(
+    "The model resizes the image (centre crop) to its input size inside the network and gives a probability "
+    "for each class it knows; the five most likely are shown. The heat map (class-activation map) weighs the "
+    "last feature maps by the top class's weights: where the evidence for it lies. `imagenet_mobilenet_v2` "
+    "(1,000 ImageNet classes) is Google's MobileNetV2, converted; the CIFAR-10 and Fashion-MNIST models were "
+    "trained here, and their cards give the test-split accuracy and the command that trained them.")
 
 # the examples that fit the model: its own data set's test images, else real photos
 prefix = {"cifar10": "cifar", "fashion_mnist": "fashion"}.get(card.get("dataset"))
@@ -53,10 +56,10 @@ if len(class_names) <= 10 and max(image.shape[:2]) > 3 * side:
             f"it gives every photo one of them. For photos of anything else pick `{IMAGENET}`, which knows "
             "1,000 ImageNet classes.")
 photo, heat, chart_column = st.columns([1, 1, 1.2])
-photo.image(image, caption=f"{name} ({image.shape[1]}×{image.shape[0]})", width="stretch")
+photo.image(image, caption=f"{name} ({image.shape[1]}×{image.shape[0]})", width=display_width(image))
 if cam is not None:
     heat.image(heatmap_overlay(image, cam), caption=f"Evidence for “{best[0]['label']}” (class activation map)",
-               width="stretch")
+               width=display_width(image))
 else:
     heat.info("This architecture has no pooled feature map, so no heat map is drawn.")
 with chart_column:

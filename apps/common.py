@@ -1,5 +1,6 @@
 """Widgets shared by the gallery's pages: image input, friendly errors, cached models."""
 
+import re
 import traceback
 from pathlib import Path
 
@@ -38,6 +39,27 @@ def model_picker(task, required=True, default=None):
                         format_func=lambda item: f"{item[0].name} — {cards.headline(item[1])}")
 
 
+def how_it_works(text):
+    """A folded "How this works" note: the model, its data and its metric, in a few sentences."""
+    with st.expander("How this works"):
+        st.markdown(text)
+
+
+def model_card(folder):
+    """The model's card (its README.md, rendered from card.json) with its pictures, folded."""
+    readme = Path(folder) / "README.md"
+    with st.expander(f"Model card: {Path(folder).name}"):
+        if not readme.exists():
+            st.write("This model folder has no card.")
+            return
+        text = readme.read_text()
+        st.markdown("\n".join(line for line in text.splitlines() if not line.startswith("![")))
+        for picture in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
+            if (Path(folder) / picture).exists():
+                st.image(str(Path(folder) / picture), caption=picture)
+        st.caption(f"Source: {readme}")
+
+
 def image_input(family, key, prefix="", examples=None):
     """Let the user pick an example, upload a file or take a photo; return (name, bytes) or None.
 
@@ -56,6 +78,12 @@ def image_input(family, key, prefix="", examples=None):
         return (upload.name, upload.getvalue()) if upload is not None else None
     photo = st.camera_input("Take a photo", key=f"{key}_camera")
     return ("camera.jpg", photo.getvalue()) if photo is not None else None
+
+
+def display_width(image, column=400):
+    """"stretch" for photos, a fixed width (up to 4× the image's own) for small ones, so a 48×48 face
+    or a 32×32 CIFAR image is not blown up to the column's width."""
+    return "stretch" if image.shape[1] >= column else min(4 * image.shape[1], column)
 
 
 def decoded_image(data):

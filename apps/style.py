@@ -3,12 +3,18 @@
 import io
 
 import streamlit as st
-from common import decoded_image, image_input, result_or_stop
+from common import decoded_image, display_width, how_it_works, image_input, model_card, result_or_stop
 from PIL import Image
 
 from gallery.style.predict import painting_name, shipped_styles, stylise
 
 st.title("Neural style transfer")
+how_it_works(
+    "A shipped style is a feed-forward network trained for one painting (Johnson et al. 2016): one pass, under "
+    "a second. Your own style image is reached by optimisation instead: the photo's pixels are adjusted, step "
+    "by step, until the textures of SqueezeNet's feature maps (their Gram matrices) match the painting's while "
+    "the features of the photo's content stay; about a minute on a CPU. Each network's card compares its losses "
+    "with 300 optimisation steps on held-out photos.")
 picked = image_input("style", "style", examples="emotion")
 if picked is None:
     st.info("Choose an example, upload a photo or take one with the camera.")
@@ -50,13 +56,14 @@ else:
     thumbnail = styles[style] / "style.jpg"
     if thumbnail.exists():
         st.image(str(thumbnail), caption="the style", width=200)
+    model_card(styles[style])
     steps, report = 0, None
 
 result = result_or_stop(stylise, photo, style, size, None, steps, strength, keep_colors, report)
 
 before, after = st.columns(2)
-before.image(photo, caption=name, width="stretch")
-after.image(result["image"], caption=f"{result['method']}, {result['seconds']:.2f} s", width="stretch")
+before.image(photo, caption=name, width=display_width(photo))
+after.image(result["image"], caption=f"{result['method']}, {result['seconds']:.2f} s", width=display_width(result["image"]))
 buffer = io.BytesIO()
 Image.fromarray(result["image"]).save(buffer, "JPEG", quality=92)
 st.download_button("Download the result", buffer.getvalue(), file_name="stylised.jpg", mime="image/jpeg",

@@ -5,11 +5,11 @@ import re
 from pathlib import Path
 
 import streamlit as st
-from common import EXAMPLES, result_or_stop
+from common import EXAMPLES, how_it_works, model_card, result_or_stop
 
 from gallery.preprocessing.text import TextError, decode_text, ends_sentence
 from gallery.summarization.config import METHODS as KIND_METHODS
-from gallery.summarization.predict import default_method, detected_language, summarize
+from gallery.summarization.predict import default_method, detected_language, shipped_folder, summarize
 from gallery.summarization.rouge import rouge
 
 METHODS = {"neural": "Neural model", "abstractive": "Neural, abstractive (copy Transformer)",
@@ -60,6 +60,13 @@ def literal_markdown(text):
 
 
 st.title("Text summarisation")
+how_it_works(
+    "A **summary** keeps the article's most salient 40 % of sentences: the neural sentence scorer reads each "
+    "sentence's words and how central it is to the others (TextRank's similarity, computed in the model); "
+    "TextRank and Lead (the first sentences) are the baselines. A **headline** is made by the compressive word "
+    "tagger (the article's most title-like words, in their order), the copy Transformer (written word by word, "
+    "copying from the article), or Lead (the first words after any news-agency dateline). Scores are ROUGE F1 "
+    "against the BBC test split's references, in each model's card.")
 picked = text_input()
 if picked is None:
     st.info("Choose an example, paste an article or upload a .txt file (English or Russian).")
@@ -78,6 +85,8 @@ st.subheader("Headline" if kind == "headline" else "Summary")
 st.success(literal_markdown(result["text"]))
 if result["note"]:
     st.warning(result["note"])
+if method in ("neural", "abstractive") and shipped_folder(kind, result["language"], method):
+    model_card(shipped_folder(kind, result["language"], method))
 language_name = {"en": "English", "ru": "Russian"}.get(result["language"], result["language"])
 st.caption(f"{METHODS[method]}; detected language: {language_name}; {len(result['sentences'])} sentences in the source.")
 if reference.strip():

@@ -79,7 +79,7 @@ def test_examples_fit_the_model_and_a_large_photo_is_flagged(page, shared_data):
 @pytest.mark.parametrize("name, data, message", [
     ("empty.png", b"", "empty"),
     ("notes.png", b"%PDF-1.4 not an image", "not an image"),
-    ("huge.png", png_header_only(20000, 20000), "too many pixels"),
+    ("huge.png", png_header_only(20000, 20000), "is 20,000×20,000 pixels (400 MP); the limit is 40 MP"),
 ])
 def test_bad_uploads_show_a_message(page, name, data, message):
     upload(page, name, data)

@@ -79,7 +79,8 @@ def test_animated_gif_uses_first_frame():
 @pytest.mark.parametrize("data, message", [
     (b"", "empty"),
     (b"hello, this is text", "not an image"),
-    (png_header_only(20000, 20000), "limit"),
+    (png_header_only(20000, 20000), "is 20,000×20,000 pixels .400 MP.; the limit is 40 MP"),
+    (png_header_only(8000, 6000), "is 8,000×6,000 pixels .48 MP."),
 ])
 def test_bad_inputs_raise_clear_errors(data, message):
     with pytest.raises(ImageError, match=message):

@@ -8,13 +8,13 @@ so Keras `predict`, the app and the SavedModel share it by construction.
 """
 
 import io
-import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000  # 40 MP: bigger than any phone photo, far below a decompression bomb
+Image.MAX_IMAGE_PIXELS = None  # PIL's own bomb check (at 89 MP) would hide the size; `_open` applies MAX_PIXELS
 MAX_BYTES = 50 * 1024 * 1024
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
@@ -28,18 +28,14 @@ def _open(data):
         raise ImageError("The file is empty (0 bytes).")
     if len(data) > MAX_BYTES:
         raise ImageError(f"The file is {len(data) / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB.")
-    too_large = f"The image has too many pixels; the limit is {MAX_PIXELS / 1e6:.0f} MP. Please resize it first."
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(too_large) from None
+        image = Image.open(io.BytesIO(data))  # the header only: the size is checked before any pixel is decoded
     except (UnidentifiedImageError, OSError):
         raise ImageError("This file is not an image we can read (JPEG, PNG, BMP, GIF, WebP, TIFF).") from None
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise ImageError(f"{width}×{height} pixels: {too_large}")
+        raise ImageError(f"The image is {width:,}×{height:,} pixels ({width * height / 1e6:.0f} MP); the limit is "
+                         f"{MAX_PIXELS / 1e6:.0f} MP. Please resize it first.")
     return image
 
 
