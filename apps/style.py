@@ -1,12 +1,13 @@
 """Style transfer page: a photo in the style of a shipped painting (instant) or of any image (optimisation)."""
 
+import hashlib
 import io
 
 import streamlit as st
 from common import decoded_image, display_width, how_it_works, image_input, model_card, result_or_stop
 from PIL import Image
 
-from gallery.style.predict import painting_name, shipped_styles, stylise
+from gallery.style.predict import finished, painting_name, resized, shipped_styles, stylise
 
 st.title("Neural style transfer")
 how_it_works(
@@ -39,14 +40,27 @@ if own:
         st.info("Upload a painting (or any image) to take its style.")
         st.stop()
     style = decoded_image(upload.getvalue())
-    if style is None or not st.button("Stylise", type="primary", key="style_run"):
+    if style is None:
         st.stop()
-    bar, preview = st.progress(0.0, text="Optimising…"), st.empty()
+    # a finished optimisation is kept for the same photo, style, size and steps: strength and colours apply after
+    key = (hashlib.sha256(data).hexdigest(), hashlib.sha256(upload.getvalue()).hexdigest(), size, steps)
+    kept = st.session_state.get("style_optimised")
+    clicked = st.button("Stylise", type="primary", key="style_run")
+    if clicked or kept is None or kept["key"] != key:
+        if not clicked:
+            st.stop()
+        bar, preview = st.progress(0.0, text="Optimising…"), st.empty()
 
-    def report(step, total, logs, image):
-        bar.progress(step / total, text=f"Step {step}/{total}, loss {logs.get('loss', 0):,.0f}")
-        if image is not None:
-            preview.image(image, caption=f"after {step} steps", width=360)
+        def report(step, total, logs, image):
+            bar.progress(step / total, text=f"Step {step}/{total}, loss {logs.get('loss', 0):,.0f}")
+            if image is not None:
+                preview.image(image, caption=f"after {step} steps", width=360)
+
+        kept = {"key": key, "raw": result_or_stop(stylise, photo, style, size, None, steps, 1.0, False, report)}
+        st.session_state["style_optimised"] = kept
+        bar.empty()
+        preview.empty()
+    raw = kept["raw"]
 else:
     if not styles:
         st.warning("No style network is shipped yet under models/style/.")
@@ -57,10 +71,10 @@ else:
     if thumbnail.exists():
         st.image(str(thumbnail), caption="the style", width=200)
     model_card(styles[style])
-    steps, report = 0, None
+    raw = result_or_stop(stylise, photo, style, size, None, 0, 1.0, False, None)
 
-result = result_or_stop(stylise, photo, style, size, None, steps, strength, keep_colors, report)
-
+shown = resized(photo, size)
+result = {**raw, "image": finished(raw["image"], shown, strength, keep_colors)}
 before, after = st.columns(2)
 before.image(photo, caption=name, width=display_width(photo))
 after.image(result["image"], caption=f"{result['method']}, {result['seconds']:.2f} s", width=display_width(result["image"]))

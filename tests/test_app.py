@@ -171,5 +171,13 @@ def test_style_page_fast_and_own_style(tiny_style, squeezenet, shared_data):
     app.button(key="style_run").click().run()
     assert not app.exception
     assert len(app.get("download_button")) == 1 and "optimize" in app.get("image")[-1].proto.imgs[0].caption
+    app.checkbox(key="style_keep_colors").check().run()  # the finished optimisation is kept, not thrown away
+    app.slider(key="style_strength").set_value(0.5).run()
+    assert len(app.get("download_button")) == 1 and "optimize" in app.get("image")[-1].proto.imgs[0].caption
+    tiny = io.BytesIO()
+    Image.new("RGB", (1, 1), "red").save(tiny, "PNG")
+    app.file_uploader(key="style_painting_upload").set_value(("dot.png", tiny.getvalue(), "image/png")).run()
+    app.button(key="style_run").click().run()
+    assert not app.exception and "1×1 pixels" in app.warning[0].value
     app.radio(key="style_kind").set_value(app.radio(key="style_kind").options[0]).run()
     assert not app.exception and len(app.get("download_button")) == 1

@@ -19,6 +19,7 @@ from gallery.style.data import fit_within
 from gallery.tasks import UserError
 
 MAX_SIDE = 2048
+MIN_STYLE_SIDE = 64  # smaller style images have no texture to speak of (and SqueezeNet pools them away)
 
 
 def shipped_styles():
@@ -86,6 +87,11 @@ def keep_colours(stylised, photo):
     return np.asarray(Image.merge("YCbCr", (luma, cb, cr)).convert("RGB"))
 
 
+def finished(stylised, photo, strength=1.0, keep_colors=False):
+    """What the user sees of a stylisation: with the photo's colours if asked, blended by `strength`."""
+    return blend(keep_colours(stylised, photo) if keep_colors else stylised, photo, strength)
+
+
 def blend(stylised, photo, strength):
     """`strength` of the style: 0 gives the photo, 1 the stylised image."""
     strength = float(np.clip(strength, 0.0, 1.0))
@@ -110,6 +116,9 @@ def stylise(photo, style, size=512, method=None, steps=300, strength=1.0, keep_c
     """
     if isinstance(style, np.ndarray):
         kind, source = "optimize", style
+        if min(style.shape[:2]) < MIN_STYLE_SIDE:
+            raise UserError(f"The style image is {style.shape[1]}×{style.shape[0]} pixels: it needs at least "
+                            f"{MIN_STYLE_SIDE} on each side to have a texture to copy.")
     else:
         kind, source = style_source(style)
     method = method or kind
@@ -128,6 +137,4 @@ def stylise(photo, style, size=512, method=None, steps=300, strength=1.0, keep_c
         result, _, _ = stylise_coarse_to_fine(loss_network(loss_network_name, loss_network_weights), photo,
                                               fit_within(source, 512), steps=steps, report=report)
     seconds = time.perf_counter() - start
-    if keep_colors:
-        result = keep_colours(result, photo)
-    return {"image": blend(result, photo, strength), "method": method, "seconds": seconds}
+    return {"image": finished(result, photo, strength, keep_colors), "method": method, "seconds": seconds}
