@@ -29,13 +29,22 @@ def build_parser():
     listing.add_argument("--json", action="store_true")
     listing.add_argument("--markdown", action="store_true", help="print the README's results table")
     for action in ("train", "evaluate", "predict", "export", "bench"):
-        sub = actions.add_parser(action, help=f"{action} a model of TASK").add_subparsers(dest="task", required=True)
+        action_parser = actions.add_parser(action, help=f"{action} a model of TASK")
+        if action == "export":
+            action_parser.add_argument("--all", action="store_true",
+                                       help="every shipped model, in TF Serving's layout, with a models.config")
+            action_parser.add_argument("--out", dest="all_out", default="exported/serving",
+                                       help="with --all: the folder (default exported/serving)")
+            action_parser.add_argument("--json", dest="all_json", action="store_true")
+        sub = action_parser.add_subparsers(dest="task", required=action != "export")
         for task in tasks.TASKS.values():
             if task.ready:
                 task_parser = sub.add_parser(task.name, help=task.title)
                 task.cli().add_arguments(action, task_parser)
                 if action == "export":
                     task_parser.add_argument("--out", help="folder for the SavedModel (default exported/TASK/MODEL)")
+                    task_parser.add_argument("--serving-layout", action="store_true",
+                                             help="write OUT/<next version>/ (default OUT exported/serving/MODEL)")
                 task_parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
                 task_parser.add_argument("--verbose", action="store_true",
                                          help="keep TensorFlow's start-up messages on stderr")
@@ -79,6 +88,24 @@ def print_list(result):
             print(f"    no model shipped; train one with: {task['train']}")
 
 
+def export_all(out):
+    """Every shipped model as `out/<name>/<version>/` SavedModels, and `out/models.config` naming them."""
+    import importlib
+
+    from gallery import cards
+    from gallery.serving import serving_layout_folder, write_model_config
+
+    bases = {}
+    for folder, card in cards.shipped_models():
+        name = folder.name if folder.name not in bases else f"{card['task']}_{folder.name}"
+        version = serving_layout_folder(Path(out) / name)
+        importlib.import_module(f"gallery.{card['task']}.export").export_saved_model(str(folder), str(version))
+        print(f"{card['task']:14s} {folder.name:28s} → {version}", file=sys.stderr)
+        bases[name] = Path(out) / name
+    config = write_model_config(bases, Path(out) / "models.config")
+    return {"models": {name: str(base) for name, base in bases.items()}, "config": str(config)}
+
+
 def check_model_folder(args):
     """A `--model` folder without model.keras fails here, before TensorFlow is imported."""
     folder = getattr(args, "model", None)
@@ -110,13 +137,20 @@ def main(argv=None):
     try:
         if args.action != "list":
             check_model_folder(args)
-            import_keras_quietly(args.verbose)
+            import_keras_quietly(getattr(args, "verbose", False))
         if args.action == "list":
             result = list_models()
             if args.markdown:
                 print(markdown_table(result))
             elif not args.json:
                 print_list(result)
+        elif args.action == "export" and args.task is None:
+            if not args.all:
+                raise tasks.UserError("Name a task to export (python -m gallery export TASK --model ...), or --all.")
+            args.json = args.all_json
+            result = export_all(args.all_out)
+            if not args.json:
+                print(f"TF Serving config: {result['config']} (tensorflow_model_server --model_config_file=...)")
         else:
             handler = getattr(tasks.TASKS[args.task].cli(), args.action)
             result = handler(args, command_line(argv))

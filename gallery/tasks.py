@@ -22,7 +22,12 @@ def config_from_args(config_class, args):
 
 
 def export_folder(args, model_dir):
-    """Where `export` writes: `--out`, else exported/TASK/MODEL (under the working directory)."""
+    """Where `export` writes: `--out`, else exported/TASK/MODEL (under the working directory); with
+    `--serving-layout`, the next version folder of `--out` or exported/serving/MODEL (TF Serving's layout)."""
+    if getattr(args, "serving_layout", False):
+        from gallery.serving import serving_layout_folder
+
+        return str(serving_layout_folder(args.out or Path("exported") / "serving" / Path(model_dir).name))
     return args.out or str(Path("exported") / args.task / Path(model_dir).name)
 
 
