@@ -49,7 +49,7 @@ TASKS = {task.name: task for task in (
          "LeNet-5, a ResNet-9-style CNN and airbench on Fashion-MNIST and CIFAR-10, or your own folders.", True,
          "python -m gallery train classification --dataset cifar10"),
     Task("emotion", "Facial emotion recognition", "Faces found in a photo, each with one of 7 emotions.", True,
-         "python -m gallery train emotion --data-dir fer2013.csv"),
+         "python -m gallery train emotion --data-dir data/cache/fer2013 --precision mixed_bfloat16"),
     Task("style", "Neural style transfer", "Paint a photo in the style of a painting.", True,
          "python -m gallery train style --style-image painting.jpg --content-dir photos/"),
     Task("summarization", "Text summarisation", "Headlines and summaries of English and Russian news.", True,

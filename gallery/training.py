@@ -34,6 +34,14 @@ def sgd(peak, weight_decay, epochs, steps_per_epoch):
     return optimizer
 
 
+def adamw(peak, weight_decay, epochs, steps_per_epoch):
+    """AdamW with the schedule above and decoupled weight decay (not on BN/biases)."""
+    optimizer = keras.optimizers.AdamW(learning_rate_schedule(peak, epochs, steps_per_epoch),
+                                       weight_decay=weight_decay)
+    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
+    return optimizer
+
+
 @keras.saving.register_keras_serializable(package="gallery")
 class PiecewiseLinear(keras.optimizers.schedules.LearningRateSchedule):
     """Learning rate interpolated linearly between (step, value) points, constant after the last."""

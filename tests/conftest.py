@@ -84,6 +84,12 @@ def shipped_imagenet():
 
 
 @pytest.fixture(scope="session")
+def shipped_emotion():
+    """The shipped FER2013 emotion model."""
+    return ROOT / "models" / "emotion" / "fer2013_vgg"
+
+
+@pytest.fixture(scope="session")
 def fer_folder(shared_data, tmp_path_factory):
     """The FER2013 folder release with at most 3 files per class and split prefix, from the real archive."""
     root = tmp_path_factory.mktemp("fer2013")

