@@ -108,10 +108,8 @@ def export_all(out):
 
 def check_model_folder(args):
     """A `--model` folder without model.keras fails here, before TensorFlow is imported."""
-    folder = getattr(args, "model", None)
-    if folder and not Path(folder, "model.keras").exists():
-        raise tasks.UserError(f"No model at {folder} (expected {Path(folder, 'model.keras')}); `python -m gallery "
-                              "list` shows the shipped models.")
+    if getattr(args, "model", None):
+        tasks.require_model_file(args.model)
 
 
 def import_keras_quietly(verbose=False):

@@ -15,6 +15,15 @@ class UserError(Exception):
 USER_ERRORS = (UserError, ImageError, TextError, FileNotFoundError, IsADirectoryError, PermissionError)
 
 
+def require_model_file(folder):
+    """`FOLDER/model.keras`, the file the gallery serves, as a Path; a UserError when the folder has none."""
+    path = Path(folder) / "model.keras"
+    if not path.exists():
+        raise UserError(f"No model at {folder} (expected {path}); `python -m gallery list` shows the shipped "
+                        "models, `python -m gallery train TASK --help` how to train one.")
+    return path
+
+
 def config_from_args(config_class, args):
     """A configuration dataclass filled from the parsed command-line arguments of the same names."""
     fields = {field.name for field in dataclasses.fields(config_class)}

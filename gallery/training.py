@@ -10,12 +10,11 @@ import json
 import os
 import shutil
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
 
-from gallery.tasks import UserError
+from gallery.tasks import UserError, require_model_file
 
 
 def learning_rate_schedule(peak, epochs, steps_per_epoch):
@@ -26,20 +25,22 @@ def learning_rate_schedule(peak, epochs, steps_per_epoch):
                                                   warmup_steps=warmup)
 
 
-def sgd(peak, weight_decay, epochs, steps_per_epoch):
-    """SGD with Nesterov momentum, the schedule above and decoupled weight decay (not on BN/biases)."""
-    optimizer = keras.optimizers.SGD(learning_rate_schedule(peak, epochs, steps_per_epoch), momentum=0.9,
-                                     nesterov=True, weight_decay=weight_decay)
+def no_decay_on_norms_and_biases(optimizer):
+    """`optimizer`, its weight decay kept off batch-norm scales and offsets and off biases."""
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
     return optimizer
+
+
+def sgd(peak, weight_decay, epochs, steps_per_epoch):
+    """SGD with Nesterov momentum, the schedule above and decoupled weight decay (not on BN/biases)."""
+    return no_decay_on_norms_and_biases(keras.optimizers.SGD(
+        learning_rate_schedule(peak, epochs, steps_per_epoch), momentum=0.9, nesterov=True, weight_decay=weight_decay))
 
 
 def adamw(peak, weight_decay, epochs, steps_per_epoch):
     """AdamW with the schedule above and decoupled weight decay (not on BN/biases)."""
-    optimizer = keras.optimizers.AdamW(learning_rate_schedule(peak, epochs, steps_per_epoch),
-                                       weight_decay=weight_decay)
-    optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
-    return optimizer
+    return no_decay_on_norms_and_biases(keras.optimizers.AdamW(
+        learning_rate_schedule(peak, epochs, steps_per_epoch), weight_decay=weight_decay))
 
 
 @keras.saving.register_keras_serializable(package="gallery")
@@ -173,10 +174,7 @@ def load_model(folder, task=None):
     card says it belongs to another family than `task`."""
     from gallery.cards import load_card
 
-    path = Path(folder) / "model.keras"
-    if not path.exists():
-        raise UserError(f"No model at {folder} (expected {path}); `python -m gallery list` shows the shipped "
-                        "models, `python -m gallery train TASK --help` how to train one.")
+    path = require_model_file(folder)
     family = load_card(folder).get("task")
     if task and family and family != task:
         raise UserError(f"{folder} is a {family} model, not a {task} one: use it with "

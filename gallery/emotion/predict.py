@@ -6,7 +6,7 @@ from gallery.classification.predict import load_classifier
 from gallery.emotion.train import as_rgb
 from gallery.emotion.video import analyse_video, is_video
 from gallery.preprocessing.faces import find_faces, resize_face
-from gallery.preprocessing.images import per_image
+from gallery.preprocessing.images import error_entry, per_image
 from gallery.tasks import USER_ERRORS
 
 NO_FACE = "no face found (try a frontal, well-lit face, or --no-detect for a face crop)"
@@ -52,7 +52,7 @@ def predict_files(model_dir, paths, detect=True, detector=None):
         try:
             result = analyse_video(lambda frame: analyse_image(model, class_names, frame, detect, detector), path)
         except USER_ERRORS as error:
-            return {"file": str(path), "error": getattr(error, "strerror", None) or str(error)}
+            return error_entry(path, error)
         for frame in result["frames"]:
             frame["faces"] = without_crops(frame["faces"])
         return {"file": str(path), **result}

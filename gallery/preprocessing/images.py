@@ -101,6 +101,11 @@ def image_files(folder):
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
+def error_entry(path, error):
+    """{'file', 'error'} for an input that failed: an OSError's own words, without "[Errno 2]" and the path again."""
+    return {"file": str(path), "error": getattr(error, "strerror", None) or str(error)}
+
+
 def per_image(paths, analyse):
     """[{'file': path, **analyse(image)}] for each file, and for each image in a folder; unreadable files
     (and folders without images) get an 'error' entry instead."""
@@ -112,8 +117,8 @@ def per_image(paths, analyse):
             continue
         try:
             image = read_image(path)
-        except (OSError, ValueError) as error:  # an OSError's own words, without "[Errno 2]" and the path again
-            results.append({"file": str(path), "error": getattr(error, "strerror", None) or str(error)})
+        except (OSError, ValueError) as error:
+            results.append(error_entry(path, error))
             continue
         results.append({"file": str(path), **analyse(image)})
     return results
