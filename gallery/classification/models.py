@@ -197,17 +197,17 @@ def mobilenet_features(x, weights="imagenet", trainable=True):
     from gallery.classification import mobilenet
 
     trunk = mobilenet.mobilenet_v2(x.shape[1])
-    if weights and str(weights).endswith(".tflite"):
-        mobilenet.load_weights(trunk, {name: values for name, values in mobilenet.tflite_weights(weights).items()
-                                       if name != mobilenet.HEAD})
-    elif weights:
-        try:
-            folded = mobilenet.keras_applications_weights(weights)
-        except Exception as error:  # no network, proxy, corrupt cache: say what to do instead
-            raise UserError(f"Could not load the {weights} weights of MobileNetV2 ({error}). Offline, start from the "
-                            "shipped network: --init-from models/classification/imagenet_mobilenet_v2.") from error
-        folded.pop(mobilenet.HEAD)
-        mobilenet.load_weights(trunk, folded)
+    if weights:
+        if str(weights).endswith(".tflite"):
+            loaded = mobilenet.tflite_weights(weights)
+        else:
+            try:
+                loaded = mobilenet.keras_applications_weights(weights)
+            except Exception as error:  # no network, proxy, corrupt cache: say what to do instead
+                raise UserError(f"Could not load the {weights} weights of MobileNetV2 ({error}). Offline, start from "
+                                "the shipped network: --init-from models/classification/imagenet_mobilenet_v2.") from error
+        loaded.pop(mobilenet.HEAD)  # the classifier is the model's own head
+        mobilenet.load_weights(trunk, loaded)
     trunk.trainable = trainable
     return layers.Activation("linear", name="features")(trunk(x))
 

@@ -57,15 +57,3 @@ def build_emotion_model(class_names, width=32, dropout=0.3, augment=True, views=
         logits = MeanOverViews(flip=True, name="mean_over_views", dtype="float32")(logits)
     outputs = layers.Activation("softmax", dtype="float32", name="probabilities")(logits)
     return keras.Model(inputs, outputs, name="emotion_vgg")
-
-
-def float32_copy(model, build):
-    """`build()` under the float32 policy with `model`'s weights: the served copy of a mixed-precision model."""
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
-        copy = build()
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
-    copy.set_weights(model.get_weights())
-    return copy

@@ -14,7 +14,7 @@ import numpy as np
 
 from gallery import cards, plots, training
 from gallery.emotion.data import EMOTIONS, blur_mismatch, load_split
-from gallery.emotion.models import build_emotion_model, float32_copy
+from gallery.emotion.models import build_emotion_model
 from gallery.tasks import UserError
 
 
@@ -67,8 +67,10 @@ def train(config, command=""):
     best = out / "checkpoints" / "best.keras"
     if best.exists():
         model = keras.saving.load_model(best)
-    model = float32_copy(model, build)
-    keras.mixed_precision.set_global_policy("float32")
+    keras.mixed_precision.set_global_policy("float32")  # the served copy: the same network in float32
+    served = build()
+    served.set_weights(model.get_weights())
+    model = served
     training.save_model(model, out)
     write_training_card(out, config, model, command, len(train_data), len(public), warning)
     training.finish(out)

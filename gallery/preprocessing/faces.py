@@ -19,7 +19,6 @@ from gallery.tasks import UserError
 
 DETECTION_MAX_SIDE = 1600  # larger photos are searched at this size (boxes are mapped back)
 SMALL_IMAGE_SIDE = 400  # smaller photos are searched at twice their size, so small faces are found
-DETECTORS = ("yunet", "haar")
 YUNET_FILE = SHIPPED_MODELS / "emotion" / "detector" / "face_detection_yunet_2026may.onnx"
 YUNET_URL = ("https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/"
              "face_detection_yunet_2023mar.onnx")
