@@ -118,3 +118,35 @@ def test_airbench_recipe_is_the_default_for_its_architecture_only():
 
     np.testing.assert_allclose([rate_at(step) for step in (0, 23, 62, 100, 200)],
                                [0.3, 1.5, 1.5 + (0.105 - 1.5) * 39 / 77, 0.105, 0.105], rtol=1e-6)
+
+
+def test_airbench_shifts_are_whole_pixels_uniform_over_the_range_with_reflected_borders():
+    from gallery.classification.models import RandomShift
+
+    images = np.tile(np.arange(8, dtype="float32")[None, None, :, None], (4000, 8, 1, 1))  # column index as value
+    shifted = np.asarray(RandomShift(2, seed=0)(images, training=True))
+    offsets = shifted[:, 0, 3, 0] - 3  # column 3 never reaches the border for |shift| ≤ 2
+    counts = np.bincount((offsets + 2).astype(int), minlength=5)
+    assert counts.sum() == 4000 and counts.min() > 650  # each of -2..2 about a fifth of the time
+    row = shifted[np.flatnonzero(offsets == 2)[0], 0, :, 0]
+    np.testing.assert_array_equal(row, [2, 3, 4, 5, 6, 7, 6, 5])  # reflected, the edge pixel not repeated
+    np.testing.assert_array_equal(RandomShift(2)(images[:2]), images[:2])  # inference: unchanged
+
+
+def test_airbench_flips_alternate_by_epoch_from_a_random_start():
+    import keras
+
+    from gallery.classification.models import AlternateFlips, random_mirrors
+
+    images = np.random.default_rng(5).integers(0, 256, (40, 4, 4, 3), dtype=np.uint8)
+    start = random_mirrors(images, seed=0)
+    mirrored = np.array([np.array_equal(s, i[:, ::-1]) and not np.array_equal(s, i) for s, i in zip(start, images)])
+    assert 5 < mirrored.sum() < 35
+    model = airbench()
+    callback = AlternateFlips()
+    callback.set_model(model)
+    flip = model.get_layer("aug_flip")
+    for epoch, expected in ((0, images), (1, images[:, :, ::-1]), (2, images)):
+        callback.on_epoch_begin(epoch)
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(flip(images.astype("float32"), training=True)),
+                                      expected)

@@ -124,9 +124,15 @@ def whitening_kernel(images, eps=5e-4):
     return np.concatenate([filters, -filters], axis=1).reshape(2, 2, images.shape[-1], -1).astype("float32")
 
 
+def torch_default_init():
+    """PyTorch's default for convolutions and dense layers, U(±1/√fan_in), which airbench starts from."""
+    return keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform")
+
+
 def _airbench_conv(x, filters, name):
     """3×3 convolution whose first filters start as the identity (airbench's partial Dirac init)."""
-    conv = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=name)
+    conv = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=torch_default_init(),
+                         name=name)
     y = conv(x)
     kernel = ops.convert_to_numpy(conv.kernel)
     for channel in range(min(kernel.shape[2:])):
@@ -137,7 +143,7 @@ def _airbench_conv(x, filters, name):
 
 
 def _airbench_bn(x, name):
-    x = layers.BatchNormalization(momentum=0.4, center=False, scale=False, name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(momentum=0.6, epsilon=1e-12, center=False, scale=False, name=f"{name}_bn")(x)
     return layers.Activation("gelu", name=f"{name}_gelu")(ScaledBias(8.0, name=f"{name}_bias")(x))
 
 
@@ -246,12 +252,63 @@ def build_classifier(arch, class_names, image_size, channels, width=32, dropout=
     return keras.Model(inputs, outputs, name=f"{arch}_classifier")
 
 
+@keras.saving.register_keras_serializable(package="gallery")
+class RandomShift(layers.Layer):
+    """Training only: moves each image by whole pixels, uniform in [-shift, shift] on each axis, filling with its
+    reflection (airbench's random crop of the reflect-padded image)."""
+
+    def __init__(self, shift=2, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.shift, self.seed = shift, seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        if not training or not self.shift:
+            return x
+        r, (batch, height, width, channels) = self.shift, ops.shape(x)
+        padded = ops.pad(x, [[0, 0], [r, r], [r, r], [0, 0]], mode="reflect")
+        offsets = keras.random.randint((batch, 2), 0, 2 * r + 1, seed=self.generator)
+        rows = ops.arange(height)[None, :, None, None] + offsets[:, :1, None, None]
+        x = ops.take_along_axis(padded, ops.broadcast_to(rows, (batch, height, width + 2 * r, channels)), axis=1)
+        columns = ops.arange(width)[None, None, :, None] + offsets[:, 1:, None, None]
+        return ops.take_along_axis(x, ops.broadcast_to(columns, (batch, height, width, channels)), axis=2)
+
+    def get_config(self):
+        return {**super().get_config(), "shift": self.shift, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="gallery")
+class AlternatingFlip(layers.Layer):
+    """Training only: mirrors the whole batch in odd epochs (set by `AlternateFlips`). With the training images
+    mirrored at random once beforehand, each image alternates between its two views (airbench's alternating flip)."""
+
+    def build(self, input_shape):
+        self.odd_epoch = self.add_weight(shape=(), initializer="zeros", dtype="int32", trainable=False,
+                                         name="odd_epoch")
+
+    def call(self, x, training=False):
+        return ops.where(self.odd_epoch > 0, ops.flip(x, axis=2), x) if training else x
+
+
+class AlternateFlips(keras.callbacks.Callback):
+    """Tells the model's `AlternatingFlip` layer whether the epoch about to run is odd (resumes included)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.get_layer("aug_flip").odd_epoch.assign(epoch % 2)
+
+
+def random_mirrors(images, seed):
+    """`images` with a fixed random half mirrored left-right: the starting views of `AlternatingFlip`."""
+    mirrored = np.random.default_rng(seed).random(len(images)) < 0.5
+    return np.where(mirrored[:, None, None, None], images[:, :, ::-1], images)
+
+
 def airbench_augmentation(size, flip, translate, cutout, mean):
-    """airbench's training augmentation: pixel shifts, mirrors and (airbench96) cutout filled with the `mean` colour."""
-    stack = [layers.RandomTranslation(translate / size, translate / size, fill_mode="reflect",
-                                      interpolation="nearest", name="aug_shift")]
+    """airbench's training augmentation: pixel shifts, alternating mirrors and (airbench96) cutout filled with the
+    `mean` colour."""
+    stack = [RandomShift(translate, name="aug_shift")]
     if flip:
-        stack.append(layers.RandomFlip("horizontal", name="aug_flip"))
+        stack.append(AlternatingFlip(name="aug_flip"))
     if cutout:
         area = (cutout / size) ** 2
         stack.append(layers.RandomErasing(factor=(1.0, 1.0), scale=(area, area), fill_value=[float(m) for m in mean],
@@ -263,6 +320,6 @@ def _airbench_classifier(inputs, x, class_names, sample, width, flip):
     """airbench: the 6-view average at inference, global max pooling, logits scaled by 1/9."""
     x = TestTimeViews(flip, name="views")(x)
     x = layers.GlobalMaxPooling2D(name="pool")(airbench_features(x, sample, width))
-    logits = layers.Dense(len(class_names), use_bias=False, name="logits")(x)
+    logits = layers.Dense(len(class_names), use_bias=False, kernel_initializer=torch_default_init(), name="logits")(x)
     logits = MeanOverViews(flip, name="mean_over_views")(layers.Rescaling(1 / 9, name="temperature")(logits))
     return keras.Model(inputs, layers.Activation("softmax", name="probabilities")(logits), name="airbench_classifier")

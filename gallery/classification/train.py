@@ -12,7 +12,7 @@ import numpy as np
 from gallery import cards, plots, training
 from gallery.classification.config import IMAGENET_ARCHITECTURES, IMAGENET_BACKBONES
 from gallery.classification.data import load_split
-from gallery.classification.models import build_classifier
+from gallery.classification.models import AlternateFlips, build_classifier, random_mirrors
 
 
 def split_validation(data, fraction, seed):
@@ -74,14 +74,19 @@ def train(config, command=""):
     classes = len(data.class_names)
     steps_per_epoch = int(np.ceil(len(train_data) / config.batch_size))
     start = cards.provenance(config.init_from) if config.init_from else None
-    sample = (train_data.x[np.random.default_rng(config.seed).permutation(len(train_data))[:2000]]
+    sample = (train_data.x[np.random.default_rng(config.seed).permutation(len(train_data))[:5000]]
               if config.arch == "airbench" else None)  # what airbench fits its input whitening on
     model = compiled_model(config, data.class_names, data.x.shape[1:3], steps_per_epoch, sample)
     print(f"{model.name}: {model.count_params():,} parameters; {len(train_data)} train / "
           f"{len(val_data) if val_data else 0} validation images of {data.x.shape[1:3]}.")
     validation = (val_data.x, keras.utils.to_categorical(val_data.y, classes)) if val_data else None
-    callbacks = [training.Lookahead(config.epochs * steps_per_epoch)] if config.arch == "airbench" else []
-    training.fit_resumable(model, train_data.x, keras.utils.to_categorical(train_data.y, classes), out,
+    images, callbacks = train_data.x, []
+    if config.arch == "airbench":
+        callbacks.append(training.Lookahead(config.epochs * steps_per_epoch))
+        if any(layer.name == "aug_flip" for layer in model.layers):
+            images = random_mirrors(images, config.seed)
+            callbacks.append(AlternateFlips())
+    training.fit_resumable(model, images, keras.utils.to_categorical(train_data.y, classes), out,
                            config.epochs, config.batch_size, validation, callbacks=callbacks)
     training.save_model(model, out)
     write_training_card(out, config, model, data, command, len(train_data), len(val_data) if val_data else 0, start)
