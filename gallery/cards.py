@@ -47,8 +47,11 @@ def artifact_info(model_dir, file_name="model.keras"):
 def environment():
     import keras
 
-    return {"keras": keras.__version__, "backend": keras.backend.backend(),
-            "python": platform.python_version(), "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}"}
+    from gallery.distributed import CURRENT
+
+    parallel = {"devices": CURRENT.devices, "processes": CURRENT.processes} if CURRENT.devices > 1 else {}
+    return {"keras": keras.__version__, "backend": keras.backend.backend(), "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}", **parallel}
 
 
 def now():

@@ -13,7 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from gallery import tasks
+from gallery import distributed, tasks
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -41,6 +41,8 @@ def build_parser():
             if task.ready:
                 task_parser = sub.add_parser(task.name, help=task.title)
                 task.cli().add_arguments(action, task_parser)
+                if action == "train":
+                    distributed.add_arguments(task_parser)
                 if action == "export":
                     task_parser.add_argument("--out", help="folder for the SavedModel (default exported/TASK/MODEL)")
                     task_parser.add_argument("--serving-layout", action="store_true",
@@ -150,6 +152,8 @@ def main(argv=None):
             if not args.json:
                 print(f"TF Serving config: {result['config']} (tensorflow_model_server --model_config_file=...)")
         else:
+            if args.action == "train":
+                join_cluster(args)
             handler = getattr(tasks.TASKS[args.task].cli(), args.action)
             result = handler(args, command_line(argv))
     except tasks.USER_ERRORS as error:
@@ -160,6 +164,17 @@ def main(argv=None):
     if args.json:
         print(json.dumps(result, ensure_ascii=False, default=float))
     return 2 if failed_inputs(result) else 0
+
+
+def join_cluster(args):
+    """Set up `--devices`/multi-host training (`gallery.distributed`); a process other than 0 then writes to a
+    scratch folder and does not evaluate, so that the model folder and its card come from process 0 alone."""
+    cluster = distributed.setup(args.devices, args.coordinator, args.num_processes, args.process_id)
+    if cluster.devices > 1:
+        print(f"Data-parallel on {cluster.devices} devices, process {cluster.process_id} of {cluster.processes}.",
+              file=sys.stderr)
+    if not cluster.chief:
+        args.out, args.no_evaluate = str(distributed.scratch_folder(args.out, cluster.process_id)), True
 
 
 def failed_inputs(result):

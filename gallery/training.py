@@ -14,6 +14,7 @@ import time
 import keras
 import numpy as np
 
+from gallery import distributed
 from gallery.tasks import UserError, require_model_file
 
 
@@ -129,11 +130,15 @@ def keep_history_rows(path, epochs):
 
 def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_weight=None, best_on=None,
                   whole_model_checkpoints=True, callbacks=()):
-    """`model.fit` with per-epoch checkpoints, history.csv and resume; returns the History.
+    """`model.fit` with per-epoch checkpoints, history.csv and resume; returns the History. In a data-parallel
+    run (`gallery.distributed`) each process fits its share of `x` and of each batch of `batch_size`.
 
     With `best_on` (a validation metric to maximise), the best epoch is also kept as `checkpoints/best.keras`.
     Models that cannot be serialised whole (style transfer's loss model) checkpoint their weights only.
     """
+    x, y, batch_size = distributed.local_batches(x, y, batch_size)
+    if validation is not None:
+        validation = distributed.local_batches(*validation, batch_size * distributed.CURRENT.processes)[:2]
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     metadata = backup_dir(out) / "training_metadata.json"
     if metadata.exists():

@@ -18,10 +18,10 @@ from gallery.classification import models  # noqa: F401  (and its layers)
 EPOCHS, BATCH, IMAGES = 3, 4, 160
 
 
-def train_command(data_dir, out, arch):
+def train_command(data_dir, out, arch, devices):
     return [sys.executable, "-m", "gallery", "train", "classification", "--dataset", "cifar10", "--arch", arch,
             "--data-dir", str(data_dir), "--width", "4", "--epochs", str(EPOCHS), "--batch-size", str(BATCH),
-            "--val-fraction", "0", "--out", str(out), "--no-evaluate"]
+            "--val-fraction", "0", "--out", str(out), "--no-evaluate", "--devices", str(devices)]
 
 
 def finished_epochs(out):
@@ -32,11 +32,11 @@ def finished_epochs(out):
         return 0
 
 
-@pytest.mark.parametrize("arch", ["resnet", "airbench"])  # airbench: its schedule and Lookahead resume too
-def test_kill_9_mid_epoch_then_resume(cifar_slice, tmp_path, arch):
+@pytest.mark.parametrize("arch, devices", [("resnet", 1), ("airbench", 1), ("resnet", 2)])  # airbench: its schedule
+def test_kill_9_mid_epoch_then_resume(cifar_slice, tmp_path, arch, devices):  # and Lookahead; 2: data-parallel
     out = tmp_path / "model"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(train_command(cifar_slice, out, arch), cwd=ROOT, env=env,
+    process = subprocess.Popen(train_command(cifar_slice, out, arch, devices), cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while finished_epochs(out) < 1 and process.poll() is None and time.time() < deadline:
@@ -48,7 +48,7 @@ def test_kill_9_mid_epoch_then_resume(cifar_slice, tmp_path, arch):
     assert 1 <= done_before < EPOCHS, "the kill must land before training finished"
     assert not (out / "model.keras").exists()
 
-    resumed = subprocess.run(train_command(cifar_slice, out, arch), cwd=ROOT, env=env, capture_output=True, text=True)
+    resumed = subprocess.run(train_command(cifar_slice, out, arch, devices), cwd=ROOT, env=env, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "Resuming" in resumed.stdout
     with open(out / "history.csv") as file:

@@ -9,7 +9,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from gallery import cards, plots, training
+from gallery import cards, distributed, plots, training
 from gallery.classification.config import IMAGENET_ARCHITECTURES, IMAGENET_BACKBONES
 from gallery.classification.data import load_split
 from gallery.classification.models import AlternateFlips, build_classifier, random_mirrors
@@ -64,6 +64,7 @@ def transfer_weights(source, target):
     return copied
 
 
+@distributed.scoped
 def train(config, command=""):
     """Train per `config`, save the model and card, and return the output folder."""
     keras.utils.set_random_seed(config.seed)

@@ -12,7 +12,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from gallery import cards, plots, training
+from gallery import cards, distributed, plots, training
 from gallery.emotion.data import EMOTIONS, blur_mismatch, load_split
 from gallery.emotion.models import build_emotion_model
 from gallery.tasks import UserError
@@ -40,6 +40,7 @@ def subset(data, limit, seed):
     return type(data)(data.x[keep], data.y[keep])
 
 
+@distributed.scoped
 def train(config, command=""):
     """Train per `config`; the shipped model is the best PublicTest epoch. Returns the output folder."""
     keras.utils.set_random_seed(config.seed)

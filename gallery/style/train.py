@@ -11,7 +11,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from gallery import cards, plots, training
+from gallery import cards, distributed, plots, training
 from gallery.preprocessing.images import read_image
 from gallery.style.data import fit_within, training_content
 from gallery.style.lossnet import LAYERS, feature_extractor, style_targets
@@ -25,6 +25,7 @@ def style_image(path):
     return fit_within(read_image(path), STYLE_SIZE)
 
 
+@distributed.scoped
 def train(config, command=""):
     """Train per `config`; returns the output folder (model.keras = the transform network, card)."""
     keras.utils.set_random_seed(config.seed)

@@ -10,7 +10,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from gallery import cards, plots, training
+from gallery import cards, distributed, plots, training
 from gallery.preprocessing.text import split_sentences
 from gallery.summarization import abstractive, compressive, extractive
 from gallery.summarization.baselines import SUMMARY_PERCENT
@@ -102,6 +102,7 @@ def compiled_model(config, tokenizer, steps_per_epoch):
     return model
 
 
+@distributed.scoped
 def train(config, command=""):
     """Train per `config`; returns the output folder (model.keras, tokenizer.model, card)."""
     if config.members < 1 or (config.members > 1 and not config.tagger):
