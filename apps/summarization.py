@@ -7,9 +7,14 @@ from pathlib import Path
 import streamlit as st
 from common import EXAMPLES, how_it_works, model_card, result_or_stop
 
-from gallery.preprocessing.text import TextError, decode_text, ends_sentence
-from gallery.summarization.config import METHODS as KIND_METHODS
-from gallery.summarization.predict import default_method, detected_language, shipped_folder, summarize
+from gallery.preprocessing.text import TextError, decode_text, ends_sentence, language_name
+from gallery.summarization.predict import (
+    available_methods,
+    default_method,
+    detected_language,
+    shipped_folder,
+    summarize,
+)
 from gallery.summarization.rouge import rouge
 
 METHODS = {"neural": "Neural model", "abstractive": "Neural, abstractive (copy Transformer)",
@@ -75,8 +80,9 @@ text, reference, origin = picked
 left, right = st.columns(2)
 kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_kind")
 language = detected_language(text)
-method = right.radio("Method", KIND_METHODS[kind], format_func=METHODS.get, horizontal=True,
-                     index=KIND_METHODS[kind].index(default_method(kind, language)), key=f"sum_method_{kind}_{language}")
+methods = available_methods(kind, language)  # only what exists for this language
+method = right.radio("Method", methods, format_func=METHODS.get, horizontal=True,
+                     index=methods.index(default_method(kind, language)), key=f"sum_method_{kind}_{language}")
 reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",
                           key=f"sum_reference_{kind}_{origin}")
 result = result_or_stop(cached_summary, text, kind, method)
@@ -87,8 +93,8 @@ if result["note"]:
     st.warning(result["note"])
 if method in ("neural", "abstractive") and shipped_folder(kind, result["language"], method):
     model_card(shipped_folder(kind, result["language"], method))
-language_name = {"en": "English", "ru": "Russian"}.get(result["language"], result["language"])
-st.caption(f"{METHODS[method]}; detected language: {language_name}; {len(result['sentences'])} sentences in the source.")
+st.caption(f"{METHODS[method]}; detected language: {language_name(result['language'])}; "
+           f"{len(result['sentences'])} sentences in the source.")
 if reference.strip():
     scores = rouge(result["text"], reference, result["language"])
     columns = st.columns(3)

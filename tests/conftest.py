@@ -12,6 +12,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+# News-like text in languages the gallery has no model for
+GERMAN = ("Die Stadt Berlin hat am Montag ein neues Programm für Leihfahrräder vorgestellt. Der Bürgermeister sagte, "
+          "dass ab Juni tausend Räder an zweihundert Stationen bereitstehen. Kritiker bemängeln die hohen Kosten.")
+UKRAINIAN = ("Міська рада Києва в понеділок представила нову програму прокату велосипедів. Мер заявив, що з червня "
+             "тисяча велосипедів чекатиме на двохстах станціях. Критики скаржаться на високу вартість проєкту.")
+
 
 def run_cli(*args, env=None, timeout=600, launcher=("-m", "gallery")):
     """Run `python -m gallery ARGS` (or `python LAUNCHER ARGS`) in a fresh process; return the CompletedProcess."""

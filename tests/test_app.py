@@ -4,7 +4,7 @@ import io
 import os
 
 import pytest
-from conftest import ROOT
+from conftest import GERMAN, ROOT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 from test_images import png_header_only
@@ -108,14 +108,23 @@ def test_summarisation_page_highlights_sources_and_scores_rouge(tiny_summarizers
     app.radio(key="sum_method_headline_en").set_value("abstractive").run()
     assert not app.exception and app.success[0].value and any("copy Transformer" in c.value for c in app.caption)
     app.radio(key="sum_kind").set_value("summary").run()
-    assert "abstractive" not in app.radio(key="sum_method_summary_en").options
+    assert app.radio(key="sum_method_summary_en").options == ["Neural model", "Lead (first sentences / words)",
+                                                              "TextRank"]
     app.radio(key="sum_method_summary_en").set_value("textrank").run()
     assert not app.exception and "<mark>" in app.get("html")[0].proto.body
     app.selectbox(key="sum_example").set_value(sorted(app.selectbox(key="sum_example").options)[-1]).run()
     assert app.radio(key="sum_method_summary_ru").value == "textrank"  # no Russian neural model: the default
     assert not app.exception and not app.warning and app.success[0].value
-    app.radio(key="sum_method_summary_ru").set_value("neural").run()
-    assert "No neural summary model for 'ru'" in app.warning[0].value  # Russian: use TextRank or Lead
+    assert "Neural model" not in app.radio(key="sum_method_summary_ru").options  # only what exists for Russian
+
+
+def test_summarisation_page_gives_text_in_another_language_a_baseline_and_says_why(tiny_summarizers):
+    app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
+    app.radio(key="sum_source").set_value("Paste").run()
+    app.text_area(key="sum_text").set_value(GERMAN).run()
+    assert app.radio(key="sum_method_headline_de").options == ["Lead (first sentences / words)", "TextRank"]
+    assert not app.exception and app.success[0].value.startswith("Die Stadt Berlin")
+    assert "looks German" in app.warning[0].value and any("German" in c.value for c in app.caption)
 
 
 def test_summarisation_reference_follows_the_chosen_example(tiny_summarizers):

@@ -6,13 +6,13 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_cli
+from conftest import GERMAN, ROOT, UKRAINIAN, run_cli
 from rouge_score import rouge_scorer
 
 from gallery.preprocessing.text import joined_sentences
 from gallery.summarization import baselines, extractive
 from gallery.summarization.data import load_documents
-from gallery.summarization.predict import summarize, supporting_sentences
+from gallery.summarization.predict import available_methods, summarize, supporting_sentences
 from gallery.summarization.rouge import rouge
 from gallery.summarization.tokenizer import load_tokenizer
 from gallery.tasks import UserError
@@ -86,6 +86,16 @@ def test_baseline_methods_work_in_both_languages(method):
         assert result["text"] == joined_sentences([result["sentences"][i] for i in result["chosen"]])
         headline = summarize(text, "headline", method)
         assert 0 < len(headline["text"].split()) <= 10
+
+
+@pytest.mark.parametrize("text, language, name", [(GERMAN, "de", "German"), (UKRAINIAN, "uk", "Ukrainian")])
+def test_text_in_a_language_without_models_gets_a_baseline_and_a_note(text, language, name, tiny_summarizers):
+    assert available_methods("headline", language) == ("lead", "textrank")
+    result = summarize(text, "headline")
+    assert (result["language"], result["method"]) == (language, "lead")
+    assert f"looks {name}" in result["note"] and "English and Russian only" in result["note"]
+    with pytest.raises(UserError, match="No neural summary model"):
+        summarize(text, "summary", "neural")  # not the English or Russian model
 
 
 def test_neural_summary_and_headline(tiny_summarizers):

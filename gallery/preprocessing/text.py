@@ -9,6 +9,7 @@ line break, except after an abbreviation such as "Mr." or "т.е." or an initial
 are joined again with the same notion of an ending (`joined_sentences`).
 """
 
+import functools
 import re
 import unicodedata
 
@@ -129,11 +130,38 @@ def words(text):
     return _WORD.findall(text.lower())
 
 
+MODEL_LANGUAGES = {"en": "English", "ru": "Russian"}  # the languages the gallery has text models for
+LANGUAGE_NAMES = {**MODEL_LANGUAGES, "uk": "Ukrainian", "be": "Belarusian", "bg": "Bulgarian", "sr": "Serbian",
+                  "mk": "Macedonian", "kk": "Kazakh", "de": "German", "fr": "French", "es": "Spanish",
+                  "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "cs": "Czech", "sv": "Swedish",
+                  "da": "Danish", "no": "Norwegian", "fi": "Finnish", "tr": "Turkish", "ro": "Romanian",
+                  "hu": "Hungarian"}
+CONFIDENT = 0.99  # langid's probability above which a language other than the script's default is believed
+MIN_WORDS = 8  # fewer words than this are too few to tell languages of one script apart
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier():
+    from langid.langid import LanguageIdentifier, model
+
+    return LanguageIdentifier.from_modelstring(model, norm_probs=True)
+
+
 def language_of(text):
-    """"ru" when Cyrillic letters outnumber Latin ones, else "en"."""
+    """The ISO 639-1 code of `text`'s language: "ru" or "en" by script (Cyrillic or Latin letters), unless
+    langid (Lui & Baldwin 2012) is confident that a text of at least `MIN_WORDS` words is in another language
+    ("uk", "de", …)."""
     cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
-    return "ru" if cyrillic > latin else "en"
+    default = "ru" if cyrillic > latin else "en"
+    if len(text.split()) < MIN_WORDS:
+        return default
+    language, probability = _identifier().classify(text[:5000])
+    return language if probability >= CONFIDENT and language != default else default
+
+
+def language_name(code):
+    return LANGUAGE_NAMES.get(code, code)
 
 
 def without_dateline(text):

@@ -12,9 +12,11 @@ import numpy as np
 
 from gallery import cards, training
 from gallery.preprocessing.text import (
+    MODEL_LANGUAGES,
     checked_text,
     clean_text,
     joined_sentences,
+    language_name,
     language_of,
     split_sentences,
     words,
@@ -46,6 +48,20 @@ def shipped_folder(kind, language, method="neural"):
 def detected_language(text):
     """The language `summarize` finds in raw `text`: that of the cleaned text (HTML tags do not count)."""
     return language_of(clean_text(text))
+
+
+def available_methods(kind, language):
+    """The methods of `kind` that exist for `language`: the baselines, and the neural ones with a shipped model."""
+    return tuple(method for method in METHODS[kind]
+                 if method in BASELINE_METHODS.values() or shipped_folder(kind, language, method))
+
+
+def language_note(kind, language, method):
+    """What to tell a user whose text is in a language the gallery has no model for; None otherwise."""
+    if language in MODEL_LANGUAGES:
+        return None
+    return (f"This text looks {language_name(language)}; the gallery's models know English and Russian only, so "
+            f"this {kind} comes from the {method.capitalize()} baseline, which works in any language.")
 
 
 def default_method(kind, language):
@@ -155,7 +171,7 @@ def summarize(text, kind="summary", method=None, model_dir=None, language=None):
     language = language or language_of(cleaned)
     method = method or default_method(kind, language)
     result, chosen = choose(sentences, cleaned, kind, method, language, model_dir)
-    note = None
+    note = language_note(kind, language, method)
     if method in ("neural", "abstractive"):
         note = demo_note(load_model(model_folder(kind, language, model_dir, method))[2])
     return {"kind": kind, "method": method, "language": language, "text": result,
