@@ -72,13 +72,13 @@ how_it_works(
     "tagger (the article's most title-like words, in their order), the copy Transformer (written word by word, "
     "copying from the article), or Lead (the first words after any news-agency dateline). Scores are ROUGE F1 "
     "against the BBC test split's references, in each model's card.")
+left, right = st.columns(2)  # the result's kind comes first: rendered on every run, so it keeps its value
+kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_kind")
 picked = text_input()
 if picked is None:
     st.info("Choose an example, paste an article or upload a .txt file (English or Russian).")
     st.stop()
 text, reference, origin = picked
-left, right = st.columns(2)
-kind = left.radio("Result", ["headline", "summary"], horizontal=True, key="sum_kind")
 language = detected_language(text)
 methods = available_methods(kind, language)  # only what exists for this language
 method = right.radio("Method", methods, format_func=METHODS.get, horizontal=True,

@@ -36,6 +36,7 @@ DEFAULT_MODELS = {("summary", "neural", "en"): "summarization/bbc_summary",  # u
                   ("headline", "abstractive", "en"): "summarization/bbc_headline",
                   ("headline", "abstractive", "ru"): "summarization/ria_headline"}  # a demo: 16 articles
 BASELINE_METHODS = {"summary": "textrank", "headline": "lead"}  # the better baseline of each kind on BBC
+BASELINE_NAMES = {"lead": "Lead", "textrank": "TextRank"}
 
 
 def shipped_folder(kind, language, method="neural"):
@@ -61,7 +62,7 @@ def language_note(kind, language, method):
     if language in MODEL_LANGUAGES:
         return None
     return (f"This text looks {language_name(language)}; the gallery's models know English and Russian only, so "
-            f"this {kind} comes from the {method.capitalize()} baseline, which works in any language.")
+            f"this {kind} comes from the {BASELINE_NAMES[method]} baseline, which works in any language.")
 
 
 def default_method(kind, language):
