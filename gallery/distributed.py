@@ -44,14 +44,15 @@ CURRENT = Cluster()
 
 
 def add_arguments(parser):
-    parser.add_argument("--devices", type=int, default=1,
-                        help="train data-parallel on this many devices (all processes together; 0 = all there are)")
+    parser.add_argument("--devices", type=int,
+                        help="train data-parallel on this many devices, all processes together (0 = all there are; "
+                             "default 1, or all with --coordinator)")
     parser.add_argument("--coordinator", help="JAX across hosts: HOST:PORT of process 0")
     parser.add_argument("--num-processes", type=int, default=1, help="JAX across hosts: how many processes")
     parser.add_argument("--process-id", type=int, default=0, help="JAX across hosts: this process's number, 0 first")
 
 
-def setup(devices=1, coordinator=None, num_processes=1, process_id=0):
+def setup(devices=None, coordinator=None, num_processes=1, process_id=0):
     """Set the distribution for the training that follows and return the `Cluster` (also kept as `CURRENT`)."""
     global CURRENT
     import keras
@@ -62,7 +63,7 @@ def setup(devices=1, coordinator=None, num_processes=1, process_id=0):
         if coordinator:
             raise UserError("--coordinator is for JAX; on TensorFlow, describe the hosts in TF_CONFIG.")
         CURRENT = tensorflow_cluster(devices)
-    elif devices != 1:
+    elif devices not in (None, 1):
         raise UserError(f"--devices needs the JAX or TensorFlow backend, not {keras.backend.backend()}.")
     return CURRENT
 
@@ -73,9 +74,11 @@ def jax_cluster(devices, coordinator, num_processes, process_id):
     if coordinator:
         keras.distribution.initialize(coordinator, num_processes, process_id)
     available = keras.distribution.list_devices()
-    count = len(available) if devices == 0 else devices
+    count = len(available) if devices == 0 or (devices is None and coordinator) else devices or 1
     if count > len(available):
         raise UserError(f"--devices {count}, but JAX sees {len(available)}: {', '.join(available)}.")
+    if coordinator and count < num_processes:
+        raise UserError(f"--devices {count} is fewer than the {num_processes} processes: each needs one at least.")
     scope = contextlib.nullcontext
     if count > 1:  # `local_batches` gives each process its shard, so Keras must not shard again
         scope = keras.distribution.DataParallel(devices=available[:count], auto_shard_dataset=False).scope
@@ -91,7 +94,7 @@ def tensorflow_cluster(devices):
         workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
         return Cluster(strategy.num_replicas_in_sync, workers, int(task.get("index", 0)), strategy.scope)
     gpus = tf.config.list_physical_devices("GPU")
-    count = len(gpus) if devices == 0 else devices
+    count = len(gpus) if devices == 0 else devices or 1
     if count <= 1:
         return Cluster()
     if gpus:

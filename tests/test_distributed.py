@@ -22,7 +22,10 @@ import numpy as np
 import pytest
 from conftest import ROOT, run_cli
 
+from gallery import training  # noqa: F401  (registers the schedules and layers that checkpoints hold)
+from gallery.classification import models  # noqa: F401
 from gallery.distributed import Cluster, local_batches, scratch_folder
+from gallery.emotion import models as emotion_models  # noqa: F401
 
 
 def classifier_args(data_dir, out):
@@ -60,8 +63,8 @@ def test_two_devices_give_the_loss_and_steps_of_one(family, tolerance, cifar_sli
     assert "Data-parallel on 2 devices" in result.stderr
     assert epoch_loss(tmp_path / "two") == pytest.approx(epoch_loss(tmp_path / "one"), rel=tolerance)
     assert optimizer_steps(tmp_path / "two") == optimizer_steps(tmp_path / "one")  # the global batch was split
-    training = json.loads((tmp_path / "two" / "card.json").read_text())["training"]
-    assert (training["devices"], training["processes"]) == (2, 1)
+    card = json.loads((tmp_path / "two" / "card.json").read_text())["training"]
+    assert (card["devices"], card["processes"]) == (2, 1)
 
 
 def free_port():
@@ -75,7 +78,7 @@ def test_two_processes_train_one_model_that_only_process_0_writes(cifar_slice, t
     out, port = tmp_path / "two", free_port()
     env = {"KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT)}
     processes = [subprocess.Popen([sys.executable, "-m", "gallery", *map(str, classifier_args(cifar_slice, out)),
-                                   "--devices", "0", "--coordinator", f"127.0.0.1:{port}", "--num-processes", "2",
+                                   "--coordinator", f"127.0.0.1:{port}", "--num-processes", "2",
                                    "--process-id", str(index)], cwd=ROOT, env={**os.environ, **env},
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for index in (0, 1)]
     for index, process in enumerate(processes):
