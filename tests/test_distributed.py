@@ -74,6 +74,7 @@ def free_port():
 
 
 def test_two_processes_train_one_model_that_only_process_0_writes(cifar_slice, tmp_path):
+    """The classifier only: each JAX process compiles the step, about a minute here (the emotion network: two)."""
     trained(classifier_args(cifar_slice, tmp_path / "one"), "jax")
     out, port = tmp_path / "two", free_port()
     env = {"KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT)}
@@ -86,6 +87,7 @@ def test_two_processes_train_one_model_that_only_process_0_writes(cifar_slice, t
         assert process.returncode == 0, stderr[-2000:]
         assert f"Data-parallel on 2 devices, process {index} of 2" in stderr
     assert epoch_loss(out) == pytest.approx(epoch_loss(tmp_path / "one"), rel=0.05)
+    assert optimizer_steps(out) == optimizer_steps(tmp_path / "one")
     # one model: the gradients were averaged over both processes, so their weights are the same
     other = scratch_folder(out, 1)
     chief, second = (keras.saving.load_model(folder / "model.keras") for folder in (out, other))
