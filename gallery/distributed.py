@@ -26,7 +26,7 @@ class Cluster:
     devices: int = 1  # over all processes
     processes: int = 1
     process_id: int = 0
-    scope: object = contextlib.nullcontext  # TensorFlow's strategy scope; models are built inside it
+    scope: object = contextlib.nullcontext  # the DataParallel or tf.distribute scope; models are built inside it
 
     @property
     def chief(self):
