@@ -22,8 +22,8 @@ METHODS = {"neural": "Neural model", "abstractive": "Neural, abstractive (copy T
 
 
 @st.cache_data(max_entries=32, show_spinner="Summarising…")
-def cached_summary(text, kind, method):
-    return summarize(text, kind, method)
+def cached_summary(text, kind, method, language):
+    return summarize(text, kind, method, language=language)
 
 
 def text_input():
@@ -85,7 +85,7 @@ method = right.radio("Method", methods, format_func=METHODS.get, horizontal=True
                      index=methods.index(default_method(kind, language)), key=f"sum_method_{kind}_{language}")
 reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",
                           key=f"sum_reference_{kind}_{origin}")
-result = result_or_stop(cached_summary, text, kind, method)
+result = result_or_stop(cached_summary, text, kind, method, language)  # detected once, above
 
 st.subheader("Headline" if kind == "headline" else "Summary")
 st.success(literal_markdown(result["text"]))

@@ -147,13 +147,17 @@ def _identifier():
     return LanguageIdentifier.from_modelstring(model, norm_probs=True)
 
 
-def language_of(text):
-    """The ISO 639-1 code of `text`'s language: "ru" or "en" by script (Cyrillic or Latin letters), unless
-    langid (Lui & Baldwin 2012) is confident that a text of at least `MIN_WORDS` words is in another language
-    ("uk", "de", …)."""
+def script_language(text):
+    """"ru" when Cyrillic letters outnumber Latin ones, else "en": enough for a corpus known to be one of them."""
     cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
-    default = "ru" if cyrillic > latin else "en"
+    return "ru" if cyrillic > latin else "en"
+
+
+def language_of(text):
+    """The ISO 639-1 code of a user's `text`: `script_language`, unless langid (Lui & Baldwin 2012) is
+    confident that a text of at least `MIN_WORDS` words is in another language ("uk", "de", …)."""
+    default = script_language(text)
     if len(text.split()) < MIN_WORDS:
         return default
     language, probability = _identifier().classify(text[:5000])

@@ -18,7 +18,7 @@ import re
 import tarfile
 from pathlib import Path
 
-from gallery.preprocessing.text import clean_text, language_of
+from gallery.preprocessing.text import clean_text, script_language
 from gallery.tasks import UserError
 
 DATASETS = ("bbc", "ria", "gazeta", "cnn_dailymail", "xsum")
@@ -108,7 +108,7 @@ def load_jsonl(source, split, dataset):
         record = json.loads(line)
         text = clean_text(record.get("text", ""))
         documents.append(Document(f"{dataset}/{number}", text, clean_text(record.get("summary", "")),
-                                  clean_text(record.get("title", "")), language_of(text)))
+                                  clean_text(record.get("title", "")), script_language(text)))
     return documents
 
 
