@@ -136,9 +136,9 @@ def fit_resumable(model, x, y, out, epochs, batch_size, validation=None, class_w
     With `best_on` (a validation metric to maximise), the best epoch is also kept as `checkpoints/best.keras`.
     Models that cannot be serialised whole (style transfer's loss model) checkpoint their weights only.
     """
-    x, y, batch_size = distributed.local_batches(x, y, batch_size)
     if validation is not None:
-        validation = distributed.local_batches(*validation, batch_size * distributed.CURRENT.processes)[:2]
+        validation = distributed.local_batches(*validation, batch_size)[:2]
+    x, y, batch_size = distributed.local_batches(x, y, batch_size)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     metadata = backup_dir(out) / "training_metadata.json"
     if metadata.exists():
