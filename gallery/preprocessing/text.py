@@ -50,18 +50,20 @@ SENTENCE_RULES = (
     (KEEP, "."),
 )
 JOIN_RULES = ((r"(" + _END + r")\n", "\\1 "),)  # applied to sentences joined by line breaks
-_MONTH = r"[^\W\d]{3,9}\.?"
-_PLACE = r"[^\W\d][\w .\-]{1,40}"
+_MONTH = r"[" + LETTER + r"]{3,9}\.?"
+_PLACE = r"[" + LETTER + r"][0-9_" + LETTER + r" .\-]{1,40}"
 _CAPS_PLACE = r"[A-ZА-ЯЁ][A-ZА-ЯЁ .\-]{1,40}"  # LONDON, САНКТ-ПЕТЕРБУРГ, РИАМО
-_RU_AGENCY = r"(?:/\s*(?:ТАСС|TASS)\s*/|\((?:Интерфакс|Interfax|INTERFAX)[\w.\-]*\)|(?:ИА )?(?:REGNUM|Регнум|РЕГНУМ))"
-DATELINE = re.compile(r"^\s*(?:" + "|".join([
-    rf"{_PLACE}, \d{{1,2}} {_MONTH}\s*[—–-]\s+[^.\n]{{2,60}}?\.",  # москва, 1 дек — риа новости.
+_RU_AGENCY = (r"(?:/ *(?:ТАСС|TASS) */|\((?:Интерфакс|Interfax|INTERFAX)[0-9_" + LETTER + r".\-]*\)|INTERFAX\.RU"
+              r"|(?:ИА )?(?:REGNUM|Регнум|РЕГНУМ))")
+DATELINE = r"^[ \n]*(?:" + "|".join([  # RE2 syntax, like the cleaning rules: `without_dateline` and its graph twin
+    rf"{_PLACE}, \d{{1,2}} {_MONTH} *[—–-][ \n]+[^.\n]{{2,60}}?\.",  # москва, 1 дек — риа новости.
     rf"{_CAPS_PLACE}, \d{{1,2}} {_MONTH}, [^,.\n]{{2,30}}\.",  # ОМСК, 1 ноября, ФедералПресс.
     rf"{_CAPS_PLACE}, [^,.\n]{{2,30}}, \d{{1,2}} {_MONTH}",  # МОСКВА, ФедералПресс, 1 ноября.
-    rf"{_CAPS_PLACE}(?:, [\w .]{{3,20}})? \([^()\n]{{2,40}}\) [—–-]+",  # LONDON, March 5 (Reuters) -
-    rf"{_PLACE}[.,] \d{{1,2}} {_MONTH}(?: \d{{4}})?(?:,? \d{{1,2}}:\d{{2}})?\s*(?:[—–-]\s*)?{_RU_AGENCY}\.?(?:\s*[—–-]+)?",
-    rf"{_RU_AGENCY}\.?\s*[—–-]+",  # (Интерфакс) —
-]) + r")\s+")
+    rf"{_CAPS_PLACE}(?:, [0-9_{LETTER} .]{{3,20}})? \([^()\n]{{2,40}}\) [—–-]+",  # LONDON, March 5 (Reuters) -
+    rf"{_PLACE}[.,] \d{{1,2}} {_MONTH}(?: \d{{4}})?(?:,? \d{{1,2}}:\d{{2}})? *(?:[—–-] *)?{_RU_AGENCY}\.?"
+    r"(?: *[—–-]+)?",  # МОСКВА, 14 марта. /ТАСС/. and Москва. 31 мая. INTERFAX.RU -
+    rf"{_RU_AGENCY}\.? *[—–-]+",  # (Интерфакс) —
+]) + r")[ \n]+"
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
@@ -115,9 +117,14 @@ def split_sentences(text):
     return [s.strip(" ") for s in _apply(SENTENCE_RULES, text).split(SEPARATOR) if s.strip(" ")]
 
 
+def sentence_end():
+    """The pattern (Python re, after `python_pattern`, and RE2) of end punctuation at the end of a string."""
+    return _END + "$"
+
+
 def ends_sentence(sentence):
     """Whether `sentence` ends as the splitting and joining rules see an ending (. ! ? … and closing quotes)."""
-    return re.search(python_pattern(_END) + "$", sentence) is not None
+    return re.search(python_pattern(sentence_end()), sentence) is not None
 
 
 def joined_sentences(sentences):
@@ -171,7 +178,7 @@ def language_name(code):
 def without_dateline(text):
     """`text` without a news-agency dateline at its start ("москва, 1 дек — риа новости. ", "LONDON, March 5
     (Reuters) - "), which a Lead headline would otherwise spend its words on."""
-    return DATELINE.sub("", text, count=1)
+    return re.sub(python_pattern(DATELINE), "", text, count=1)
 
 
 def trim(text):

@@ -7,11 +7,20 @@
 - `ria`, `gazeta`: JSONL with `text` (RIA: HTML) and `title` (and Gazeta's `summary`). A folder
   may hold `train.jsonl`, `val.jsonl`/`validation.jsonl`, `test.jsonl`; a single file is split
   by line number like BBC.
+- `ru_news`: 13,531 Russian articles with headlines (`ru_news_headlines.jsonl.gz`: `text`, `title`,
+  `source`, `summary`, `title_in_text`), from the file or a folder holding it. Fixed split by a hash
+  of the article text, so an article keeps its split whatever else the file holds: SHA-1 % 10 == 0
+  → test, == 5 → validation, else train (1,320 / 1,356 / 10,855 articles). A headline repeated at
+  the text's start is cut off (or a model learns to copy it), and so is what precedes Interfax's
+  dateline (the headline, a subtitle, a link to another story, photo captions) and its links to
+  other stories ("Есть обновление от …", "… Читать подробнее").
 - `cnn_dailymail`, `xsum`: tfds, for users who can download.
 """
 
 import dataclasses
 import functools
+import gzip
+import hashlib
 import json
 import os
 import re
@@ -21,9 +30,12 @@ from pathlib import Path
 from gallery.preprocessing.text import clean_text, script_language
 from gallery.tasks import UserError
 
-DATASETS = ("bbc", "ria", "gazeta", "cnn_dailymail", "xsum")
+DATASETS = ("bbc", "ria", "gazeta", "ru_news", "cnn_dailymail", "xsum")
 SPLITS = ("train", "validation", "test")
 CACHE = Path(__file__).resolve().parents[2] / "data" / "cache"
+RU_NEWS_FILE = "ru_news_headlines.jsonl.gz"
+INTERFAX_DATELINE = re.compile(r"[А-ЯЁ][а-яё\-]+\. \d{1,2} [а-яё]+\. INTERFAX\.RU")
+RELATED_LINK = re.compile(r"^(?:Есть обновление от [^\n]*|[^\n]*Читать подробнее)\n?", re.MULTILINE)  # other stories
 TFDS_FIELDS = {"cnn_dailymail": ("article", "highlights"), "xsum": ("document", "summary")}
 
 
@@ -36,6 +48,7 @@ class Document:
     summary: str = ""
     title: str = ""
     language: str = "en"
+    source: str = ""  # the publisher, where the corpus names it
 
 
 def split_of(number):
@@ -112,6 +125,55 @@ def load_jsonl(source, split, dataset):
     return documents
 
 
+def text_hash_split(text):
+    """The fixed split of an article, from a hash of its text."""
+    return split_of(int(hashlib.sha1(text.encode("utf-8")).hexdigest(), 16))
+
+
+def without_title(text, title):
+    """Cleaned `text` without its `title` at the start (its first line, or its first words)."""
+    first, _, rest = text.partition("\n")
+    if title and first.strip().lower() == title.lower():
+        return rest.strip()
+    if title and text.lower().startswith(title.lower()):
+        return text[len(title):].lstrip(" .:;,!?—–-\n")
+    return text
+
+
+def ru_news_text(record):
+    """The article's cleaned text, starting where its body starts."""
+    text = clean_text(record.get("text", ""))
+    if record.get("title_in_text"):
+        text = without_title(text, clean_text(record.get("title", "")))
+    dateline = INTERFAX_DATELINE.search(text[:2000])
+    return RELATED_LINK.sub("", text[dateline.start():] if dateline else text).strip()
+
+
+def _ru_news_path(source):
+    if source.is_dir():
+        path = source / RU_NEWS_FILE
+        if not path.exists():
+            raise FileNotFoundError(f"{source} has no {RU_NEWS_FILE}.")
+        return path
+    return source
+
+
+def load_ru_news(source, split):
+    path = _ru_news_path(source)
+    opener = gzip.open if path.suffix == ".gz" else open
+    documents = []
+    with opener(path, "rt", encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if text_hash_split(record.get("text", "")) != split:
+                continue
+            documents.append(Document(f"ru_news/{number}", ru_news_text(record), clean_text(record.get("summary") or ""),
+                                      clean_text(record.get("title", "")), "ru", record.get("source", "")))
+    return documents
+
+
 def load_tfds(dataset, split):
     try:
         import tensorflow_datasets as tfds
@@ -139,6 +201,8 @@ def load_documents(dataset, data_dir=None, split="test", limit=None):
                                 f"set $GALLERY_DATA_DIR, or put it in data/cache/{dataset}.")
     elif dataset == "bbc":
         documents = load_bbc(source, split)
+    elif dataset == "ru_news":
+        documents = load_ru_news(source, split)
     else:
         documents = load_jsonl(source, split, dataset)
     documents = [d for d in documents if d.text]
