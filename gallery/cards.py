@@ -161,8 +161,30 @@ def render_markdown(card):
             parts += [f"| {name} | {row['precision'] * 100:.1f} % | {row['recall'] * 100:.1f} % | {row['support']} |"
                       for name, row in per_class.items()]
             parts += [""]
+        per_source = evaluation.get("rouge1_per_source")
+        if per_source:
+            methods = [key for key in next(iter(per_source.values())) if key != "documents"]
+            parts += ["ROUGE-1 per source:", "", "| source | documents | " + " | ".join(methods) + " |",
+                      "|---|---|" + "---|" * len(methods)]
+            parts += [f"| {name} | {row['documents']} | " + " | ".join(f"{row[m] * 100:.2f}" for m in methods) + " |"
+                      for name, row in per_source.items()]
+            parts += [""]
+        shown = evaluation.get("examples_shown")
+        if shown:
+            parts += [f"{len(shown)} test documents chosen at random (seed fixed), the model's headline beside the "
+                      "article's own title:", "", "| title | headline |", "|---|---|"]
+            cell = lambda text: text.replace("|", "\\|").replace("\n", " ")  # noqa: E731
+            parts += [f"| {cell(row['title'])} | {cell(row['headline'])} |" for row in shown]
+            parts += [""]
         for picture in evaluation.get("pictures", []):
             parts += [f"![{picture}]({picture})", ""]
+    decoding = card.get("decoding")
+    if decoding:
+        choice = card.get("decoding_choice")
+        parts += ["## Decoding", "", (f"Chosen on the {choice['split']} split ({choice['documents']} documents, best "
+                                      f"ROUGE-1 {choice['rouge1'] * 100:.2f} of the grid {choice['grid']}) with:\n\n"
+                                      f"    {choice['command']}" if choice else "Defaults, not chosen on data."), "",
+                  _table(list(decoding.items())), ""]
     comparison = card.get("peer_comparison")
     if comparison:
         parts += ["## Side by side with a peer", "", f"Peer: {comparison['peer']}; {comparison['examples']} "

@@ -118,6 +118,16 @@ def test_summarisation_page_highlights_sources_and_scores_rouge(tiny_summarizers
     assert "Neural model" not in app.radio(key="sum_method_summary_ru").options  # only what exists for Russian
 
 
+def test_russian_text_gets_the_shipped_russian_headline_model(monkeypatch):
+    monkeypatch.setenv("GALLERY_MODELS_DIR", str(ROOT / "models"))  # the shipped models, not the tiny ones
+    app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
+    app.selectbox(key="sum_example").set_value(sorted(app.selectbox(key="sum_example").options)[-1]).run()
+    method = app.radio(key="sum_method_headline_ru")
+    assert method.options == ["Neural model", "Lead (first sentences / words)", "TextRank"] and method.value == "neural"
+    assert not app.exception and not app.warning and 4 <= len(app.success[0].value.split()) <= 12
+    assert any(e.label == "Model card: ru_news_headline_compressive" for e in app.expander)
+
+
 def test_summarisation_page_gives_text_in_another_language_a_baseline_and_says_why(tiny_summarizers):
     app = AppTest.from_file(APP, default_timeout=180).run().switch_page("summarization.py").run()
     app.radio(key="sum_source").set_value("Paste").run()

@@ -1,5 +1,6 @@
 """Summarisation: loaders, Unicode ROUGE, baselines, tiny neural models, CLI and SavedModel parity."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 from conftest import GERMAN, ROOT, UKRAINIAN, run_cli
 from rouge_score import rouge_scorer
 
+from gallery import cards
 from gallery.preprocessing.text import joined_sentences
 from gallery.summarization import baselines, extractive
 from gallery.summarization.data import load_documents
@@ -36,6 +38,33 @@ def test_ria_jsonl_is_cleaned_and_split(shared_data):
     document = documents["test"][0]
     assert document.language == "ru" and "<p>" not in document.text and "&nbsp;" not in document.text
     assert document.title and "риа новости" in document.text
+
+
+def test_ru_news_split_by_text_hash_without_repeated_titles(shared_data, tmp_path):
+    import gzip
+
+    from gallery.summarization.data import text_hash_split
+
+    interfax = ("\nЗаголовок матча\nПодзаголовок матча\nЕсть обновление от 10:42 →Другая новостьМосква. 12 сентября. "
+                "INTERFAX.RU - Команда выиграла.\nСпорт19 июля 2020\"Зенит\" победил \"Спартак\"Читать подробнее\nОна лидирует.")
+    rows = [{"text": interfax, "title": "Заголовок матча", "source": "interfax_sport", "title_in_text": True},
+            {"text": "Заголовок номер два. Дальше текст.", "title": "Заголовок номер два", "source": "rt",
+             "title_in_text": True, "summary": "Лид."},
+            *({"text": f"Статья номер {i}.", "title": f"Заголовок {i}", "source": "ng"} for i in range(60))]
+    path = tmp_path / "ru_news_headlines.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    splits = {s: load_documents("ru_news", tmp_path, s) for s in ("train", "validation", "test")}
+    found = {d.title: (split, d) for split, documents in splits.items() for d in documents}
+    assert len(found) == len(rows) and all(split == text_hash_split(row["text"]) for row in rows
+                                          for split in [found[row["title"]][0]])
+    assert found["Заголовок матча"][1].text == "Москва. 12 сентября. INTERFAX.RU - Команда выиграла.\nОна лидирует."
+    assert (found["Заголовок номер два"][1].text, found["Заголовок номер два"][1].source) == ("Дальше текст.", "rt")
+    assert baselines.first_words(found["Заголовок матча"][1].text) == "Команда выиграла. Она лидирует"  # no dateline
+    real = {s: load_documents("ru_news", shared_data / "ru_news_headlines.jsonl.gz", s) for s in ("test", "validation")}
+    assert len(real["test"]) >= 1000 and not {d.text for d in real["test"]} & {d.text for d in real["validation"]}
+    assert {"rt", "ng", "interfax_sport"} <= {d.source for d in real["test"]}
+    assert not any(d.title and d.text.startswith(d.title) for d in real["test"])
 
 
 def test_gazeta_folder_of_jsonl_files(tmp_path):
@@ -152,6 +181,41 @@ def test_cli_predict_evaluate_and_bad_input(tiny_summarizers, shared_data, tmp_p
     assert 0 < report["metrics"]["rouge2"] <= 1
 
 
+def test_evaluation_reports_sources_and_shows_random_examples():
+    from gallery.summarization.data import Document
+    from gallery.summarization.evaluate import MIN_SOURCE_DOCUMENTS, examples, per_source
+
+    documents = [Document(str(i), "Текст.", title=f"Заголовок {i}", language="ru",
+                          source="rt" if i < MIN_SOURCE_DOCUMENTS else f"site{i}") for i in range(60)]
+    outputs = {"neural": ([f"Заголовок {i}" for i in range(60)], 1.0), "lead": (["Текст"] * 60, 1.0)}
+    figures = per_source(outputs, documents, "headline")
+    assert list(figures) == ["rt", "other"] and figures["other"]["documents"] == 60 - MIN_SOURCE_DOCUMENTS
+    assert figures["rt"]["neural"] == 1.0 and figures["rt"]["lead"] == 0.0
+    assert per_source(outputs, [Document(d.id, d.text, title=d.title) for d in documents], "headline") == {}
+    shown = examples(outputs["neural"][0], documents, "headline")
+    assert len(shown) == 20 and shown == examples(outputs["neural"][0], documents, "headline")  # seed fixed
+    assert all(row["headline"] == row["title"] for row in shown) and examples([], [], "summary") == []
+
+
+def test_decoding_is_chosen_on_validation_and_written_to_the_card(tiny_summarizers, shared_data, tmp_path):
+    import shutil
+
+    from gallery.summarization.evaluate import DECODING_GRID
+
+    folder = tmp_path / "tagger"
+    shutil.copytree(tiny_summarizers["compressive"], folder)
+    common = ("evaluate", "summarization", "--model", folder, "--dataset", "bbc", "--data-dir",
+              shared_data / "bbc_news_summary.tar.gz", "--limit", 4, "--choose-decoding")
+    refused = run_cli(*common, "--split", "test")
+    assert refused.returncode == 2 and "never on the test split" in refused.stderr
+    chosen = run_cli(*common, "--split", "validation", "--json")
+    assert chosen.returncode == 0, chosen.stderr[-2000:]
+    card = json.loads((folder / "card.json").read_text())
+    assert card["decoding_choice"]["documents"] == 4 and card["decoding_choice"]["split"] == "validation"
+    assert all(card["decoding"][name] in values for name, values in DECODING_GRID.items())
+    assert json.loads(chosen.stdout.strip().splitlines()[-1])["decoding"] == card["decoding"]
+
+
 SERVE = """
 import json, sys
 import tensorflow as tf
@@ -180,6 +244,27 @@ def test_savedmodel_text_matches_python_in_a_fresh_process(tiny_summarizers, sha
     assert saved == [summarize(text, kind, "neural", tiny_summarizers[model])["text"] for text in texts]
 
 
+def test_shipped_russian_headlines_are_the_same_from_the_savedmodel(shared_data, tmp_path, monkeypatch):
+    """The Russian default: its SavedModel, in a fresh process, returns the Python path's headlines."""
+    monkeypatch.setenv("GALLERY_MODELS_DIR", str(ROOT / "models"))  # the shipped models, not the tiny ones
+    folder = ROOT / "models" / "summarization" / "ru_news_headline_compressive"
+    assert available_methods("headline", "ru") == ("neural", "lead", "textrank")
+    exported = run_cli("export", "summarization", "--model", folder, "--out", tmp_path / "ru", "--json")
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    texts = [d.text for d in load_documents("ru_news", shared_data / "ru_news_headlines.jsonl.gz", "test")[:6]]
+    texts += ["МОСКВА, 14 марта. /ТАСС/. Правительство России утвердило новые правила продажи лекарств в аптеках.",
+              "Москва. 31 мая. INTERFAX.RU - Сборная России по хоккею обыграла команду Канады в финале турнира.",
+              "Дождь. Снег. Ветер."]
+    served = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / "ru")], input=json.dumps(texts),
+                            capture_output=True, text=True, cwd=ROOT)
+    assert served.returncode == 0, served.stderr[-2000:]
+    python = [summarize(text, "headline") for text in texts]
+    assert json.loads(served.stdout.strip().splitlines()[-1])["headline"] == [r["text"] for r in python]
+    assert all(r["method"] == "neural" and r["language"] == "ru" and r["note"] is None for r in python)
+    assert "ТАСС" not in python[-3]["text"] and "INTERFAX" not in python[-2]["text"]
+    assert python[-1]["text"] == "Дождь. Снег. Ветер"  # no phrase of 4 words: Lead's
+
+
 def test_compressive_labels_and_headline_words(tiny_summarizers):
     from gallery.summarization import compressive
     from gallery.summarization.predict import load_model
@@ -191,15 +276,52 @@ def test_compressive_labels_and_headline_words(tiny_summarizers):
     index, words = compressive.source_words(tokenizer, text, *tokens)
     assert words[:4] == ["Shares", "in", "Allied", "Domecq's"] and "Ёлки" in words and "15%" in words
     assert {words[w] for w in index[labels == 1]} == {"Shares", "Domecq's", "shares"}
-    logits = -np.arange(len(ids), dtype=float)  # earlier words score higher
-    assert compressive.headline(tokenizer, text, tokens, logits, words=3) == "Shares in Allied"
-    logits[index == words.index("shares")] = 10  # a repeat counts once, written as it first appears
-    assert compressive.headline(tokenizer, text, tokens, logits, words=2) == "Shares in"
-    text = "Car makers sell cars and the car's parts."  # plural and possessive forms are the same word
+
+
+def phrase_of(tokenizer, text, sure, language="en"):
+    """The headline of `text` when exactly the words in `sure` score high."""
+    from gallery.summarization import compressive
+
     tokens = compressive.pieces(tokenizer, text)
     index, words = compressive.source_words(tokenizer, text, *tokens)
-    logits = np.where(np.isin(index, [words.index("cars"), words.index("car's")]), 10.0, -index.astype(float))
-    assert compressive.headline(tokenizer, text, tokens, logits, words=2) == "Car makers"
+    logits = np.where(np.isin(np.array(words, object)[index], list(sure)), 10.0, -10.0)
+    return compressive.headline(tokenizer, text, tokens, logits, language=language)
+
+
+def test_compressive_headline_is_one_readable_phrase(tiny_summarizers):
+    from gallery.summarization.predict import load_model
+
+    _, tokenizer, _ = load_model(str(tiny_summarizers["compressive"]))
+    text = "The bank said on Monday that profits rose. Shares in the bank fell sharply in London trading."
+    sure = {"bank", "said", "profits", "rose"}
+    assert phrase_of(tokenizer, text, sure) == "Bank said on Monday that profits rose"  # articles go, capitalised
+    assert phrase_of(tokenizer, text, {"profits", "rose"}) == "Said on Monday that profits rose"  # not "that"/"Monday"
+    assert phrase_of(tokenizer, text, {"Shares", "fell", "sharply"}) == "Shares in bank fell sharply"  # not "... in"
+    assert phrase_of(tokenizer, text, sure | {"Shares", "fell"}) == "Bank said on Monday that profits rose"  # 1 sentence
+    repeated = "Bank shares fell and bank profits fell sharply today."
+    assert phrase_of(tokenizer, repeated, {"Bank", "shares", "profits", "fell"}) == "Shares fell and bank profits"
+    assert phrase_of(tokenizer, "Sales rose. Costs fell. Jobs went.", {"Sales"}) == "Sales rose. Costs fell. Jobs went"
+    ru = "Москва. 31 мая. INTERFAX.RU - Сборная России по хоккею обыграла команду Канады в финале турнира."
+    assert phrase_of(tokenizer, ru, {"Сборная", "России", "обыграла", "Канады"}, "ru") == (
+        "Сборная России по хоккею обыграла команду Канады")
+
+
+def test_phrase_tables_agree_in_python_and_the_graph():
+    import tensorflow as tf
+
+    from gallery.summarization import compressive
+    from gallery.summarization.export import phrase_table_tf
+
+    rng = np.random.default_rng(0)
+    for n in (1, 5, 30, 80):
+        keys = rng.integers(0, n, n)
+        arrays = (rng.random(n).astype(np.float32), rng.random(n) > 0.05, rng.random(n) > 0.2, rng.random(n) < 0.1,
+                  rng.random(n) < 0.3, rng.random(n) < 0.1, compressive.previous_same(keys).astype(np.int32))
+        value, last = compressive.phrase_table(*arrays, 5)
+        value_tf, last_tf = phrase_table_tf(*(tf.constant(a) for a in arrays), 5.0)
+        np.testing.assert_allclose(value_tf.numpy(), value, rtol=1e-5)
+        assert (last_tf.numpy() == last).all()
+    assert list(compressive.previous_same(["a", "b", "a", "a"])) == [-1, -1, 0, 2]
 
 
 def test_final_fit_trains_on_train_and_validation(tiny_summarizers):
@@ -227,40 +349,23 @@ def test_ensemble_members_learn_apart_and_are_averaged(tiny_summarizers):
     assert wrong.returncode == 2 and "--members" in wrong.stderr
 
 
-def test_headline_length_maximises_the_expected_rouge1():
-    import tensorflow as tf
-
-    from gallery.summarization import compressive
-    from gallery.summarization.export import expected_best_count_tf
-
-    sure = 10 - compressive.CALIBRATION  # probability ≈ 1 after calibration
-    assert compressive.expected_best_count([sure] * 3 + [-sure] * 4) == 3
-    assert compressive.expected_best_count([sure] * 9) == 9
-    assert compressive.expected_best_count([-sure - 3 * i for i in range(9)]) == 1  # unlikely, and fast falling
-    assert compressive.expected_best_count([]) == 0
-    for scores in np.sort(np.random.default_rng(0).normal(0, 2, (20, 15)), axis=1)[:, ::-1]:
-        expected = compressive.expected_best_count(scores)
-        assert int(expected_best_count_tf(tf.constant(scores, tf.float32))) == expected
-        assert 1 <= expected <= len(scores)
-
-
-def test_compressive_headline_favours_words_from_the_opening(tiny_summarizers):
+def test_compressive_headline_favours_phrases_from_the_opening(tiny_summarizers):
     from gallery.summarization import compressive
     from gallery.summarization.predict import load_model
 
     _, tokenizer, _ = load_model(str(tiny_summarizers["compressive"]))
-    text = " ".join(["opening", *(f"x{i}" for i in range(compressive.LEAD_WORDS + 10)), "closing"])
+    filler = " ".join(f"x{i}" for i in range(compressive.Decoding().lead_words))
+    text = f"Opening words stay here. {filler}. Closing words stay here."
     tokens = compressive.pieces(tokenizer, text)
     index, words = compressive.source_words(tokenizer, text, *tokens)
-    logits = np.zeros(len(tokens[0]))
-    logits[index == 0] = 0.5
-    logits[index == len(words) - 1] = 0.5 + compressive.LEAD_BONUS - 0.1  # the bonus outweighs this lead
-    assert compressive.headline(tokenizer, text, tokens, logits, words=1) == "opening"
-    logits[index == len(words) - 1] = 0.5 + compressive.LEAD_BONUS + 0.1
-    assert compressive.headline(tokenizer, text, tokens, logits, words=1) == "closing"
+    logits = np.where(np.isin(np.array(words, object)[index], ["Opening", "Closing", "words", "stay", "here"]), 0.5, -9)
+    assert compressive.headline(tokenizer, text, tokens, logits) == "Opening words stay here"
+    later = compressive.Decoding(lead_bonus=0.0, lead_words=0)
+    logits[index == words.index("Closing")] += 0.1
+    assert compressive.headline(tokenizer, text, tokens, logits, decoding=later) == "Closing words stay here"
 
 
-def test_title_prior_counts_training_titles_and_lifts_their_words(tiny_summarizers, tmp_path, monkeypatch):
+def test_title_prior_counts_training_titles_and_lifts_their_words(tiny_summarizers, tmp_path):
     import shutil
 
     import tensorflow as tf
@@ -282,11 +387,12 @@ def test_title_prior_counts_training_titles_and_lifts_their_words(tiny_summarize
     shutil.copytree(trained, folder)
     compressive.write_title_words(folder / compressive.TITLE_WORDS_FILE, {**counts, "zebra": [50, 50]})
     prior = compressive.title_prior(str(folder))
-    assert prior["zebra"] > prior["sale"] > prior["ford"] > prior["share"]
-    text = " ".join(["News of the day."] * 10 + ["A zebra escaped."])
-    assert "zebra" not in summarize(text, "headline", "neural", trained)["text"]
-    monkeypatch.setattr(compressive, "PRIOR_WEIGHT", 100.0)  # the prior outweighs the tagger, in both paths
+    assert prior["zebra"] > prior["sale"] > prior["ford"] and "share" not in prior  # in one article: no prior
+    text = " ".join(["News of the day came early."] * 8 + ["A zebra escaped from the zoo."])
+    assert "zebra" not in summarize(text, "headline", "neural", trained)["text"].lower()
+    decoding = compressive.decoding_of(cards.load_card(folder))
+    cards.update(folder, decoding={**dataclasses.asdict(decoding), "prior_weight": 100.0})  # in both paths
     python = summarize(text, "headline", "neural", folder)["text"]
     export_saved_model(folder, tmp_path / "saved")
     serving = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
-    assert "zebra" in python.split() and serving(text=tf.constant([text]))["headline"][0].numpy().decode() == python
+    assert "zebra" in python.lower().split() and serving(text=tf.constant([text]))["headline"][0].numpy().decode() == python

@@ -9,16 +9,17 @@ from gallery.summarization.config import (
     METHODS,
     SummarizationConfig,
 )
-from gallery.tasks import config_from_args, export_folder
+from gallery.tasks import UserError, config_from_args, export_folder
 
-DATASETS = ("bbc", "ria", "gazeta", "cnn_dailymail", "xsum")
+DATASETS = ("bbc", "ria", "gazeta", "ru_news", "cnn_dailymail", "xsum")
 
 
 def add_arguments(action, parser):
     defaults = SummarizationConfig()
     if action in ("train", "evaluate", "bench"):
         parser.add_argument("--dataset", choices=DATASETS, default=defaults.dataset)
-        parser.add_argument("--data-dir", help="local copy: BBC folder or .tar.gz, RIA/Gazeta .jsonl file or folder")
+        parser.add_argument("--data-dir", help="local copy: BBC folder or .tar.gz, RIA/Gazeta .jsonl file or folder, "
+                                                   "ru_news_headlines.jsonl.gz or its folder")
         parser.add_argument("--limit", type=int, help="use at most this many documents per split")
     if action in ("train", "evaluate", "predict", "bench"):
         parser.add_argument("--kind", "--mode", dest="kind", choices=KINDS, default=defaults.kind,
@@ -26,7 +27,7 @@ def add_arguments(action, parser):
     if action == "train":
         parser.add_argument("--out", help="output folder (default models/summarization/DATASET_KIND)")
         parser.add_argument("--arch", choices=HEADLINE_ARCHITECTURES, default=defaults.arch,
-                            help="headlines: abstractive copy Transformer, or the compressive word tagger")
+                            help="headlines: abstractive copy Transformer, or the compressive tagger (the best phrase)")
         for field in ("vocab_size", "dim", "epochs", "batch_size", "seed"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
         parser.add_argument("--members", type=int, default=defaults.members,
@@ -40,10 +41,13 @@ def add_arguments(action, parser):
         parser.add_argument("--model", help="model folder (default: the shipped model of --kind)")
     if action == "evaluate":
         parser.add_argument("--split", default="test", choices=("test", "validation", "train"))
+        parser.add_argument("--choose-decoding", action="store_true",
+                            help="headline taggers: choose the phrase settings with the best ROUGE-1 on --split "
+                                 "validation and write them into the card (run before the test evaluation)")
     if action == "predict":
         parser.add_argument("file", help="a UTF-8 text file, or - for standard input")
         parser.add_argument("--method", choices=METHODS["headline"],
-                            help="neural: the best shipped model (headlines: the compressive tagger in English); "
+                            help="neural: the best shipped model (headlines: the compressive tagger, English and Russian); "
                                  "abstractive: the copy Transformer (headlines only); default: neural where a "
                                  "model for the text's language is shipped, else TextRank summaries, Lead headlines")
         parser.add_argument("--model", help="model folder (default: the shipped model for the text's language)")
@@ -67,7 +71,14 @@ def train(args, command):
 
 
 def evaluate(args, command):
-    from gallery.summarization.evaluate import evaluate_model, print_report
+    from gallery.summarization.evaluate import choose_decoding, evaluate_model, print_report
+    from gallery.summarization.predict import default_model
+
+    if args.choose_decoding:
+        if args.split == "test":
+            raise UserError("Choose decoding settings on --split validation (or train), never on the test split.")
+        return choose_decoding(args.model or default_model("headline", "en"), args.dataset, args.data_dir, args.split,
+                               args.limit, command)
 
     result = evaluate_model(args.model, args.dataset, args.data_dir, args.split, args.kind, args.limit, command)
     if not args.json:

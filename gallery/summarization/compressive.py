@@ -1,13 +1,18 @@
-"""Compressive headlines: a neural tagger picks the article's headline words (after Filippova et al. 2015).
+"""Compressive headlines: a neural tagger scores the article's words, and the headline is the best phrase.
 
-Every subword of the article's first MAX_SOURCE tokens is scored from its embedding, its
-position and how often it occurs in that text (a log count computed in the graph), with two
-Transformer encoder blocks for context. Training labels a subword 1 when its word (stemmed) is
-in the reference title. A headline is the best distinct words (a word scores as its best subword,
-plus LEAD_BONUS if it is first seen among the opening LEAD_WORDS words, plus PRIOR_WEIGHT times its
-title prior), in the order they first appear, written as in the source. It has as many words as
-maximise the expected ROUGE-1 F1 against a TITLE_WORDS-word title, 2·Σp / (k + TITLE_WORDS), where
-a word's probability of being in the title is sigmoid(score + CALIBRATION).
+Every subword of the article's first MAX_SOURCE tokens (after any dateline) is scored from its
+embedding, its position and how often it occurs in that text (a log count computed in the graph),
+with two Transformer encoder blocks for context. Training labels a subword 1 when its word
+(stemmed) is in the reference title (after Filippova et al. 2015). A word scores as its best
+subword, plus `lead_bonus` among the opening `lead_words` words, plus `prior_weight` times its
+title prior; its probability of being in the title is sigmoid(score + `calibration`).
+
+The headline is one contiguous phrase of a sentence, so that it reads as written: of the phrases
+that start among the first MAX_START words, hold MIN_WORDS–MAX_WORDS words (articles dropped, as
+headlines do), repeat no word, do not start with a conjunction or end on a function word, it is
+the one with the highest expected ROUGE-1 F1 against a `title_words`-word title, 2·Σp / (k +
+title_words). With no such phrase, the headline is Lead's. The decoding settings are per model
+(`Decoding`, in the card; chosen on the validation split).
 
 A word's title prior says how much likelier than the average word it was to be in a training
 article's title when it was in the article (log odds; the counts are written at training time to
@@ -15,6 +20,7 @@ TITLE_WORDS_FILE beside the model).
 """
 
 import collections
+import dataclasses
 import functools
 import re
 from pathlib import Path
@@ -23,18 +29,70 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from gallery.preprocessing.text import trim
+from gallery.preprocessing.text import ABBREVIATIONS, python_pattern, sentence_end, trim, without_dateline
 from gallery.summarization.extractive import SentenceContext
 from gallery.summarization.rouge import UnicodeTokenizer
 from gallery.summarization.tokenizer import word_starts
 
 MAX_SOURCE = 192
-LEAD_WORDS, LEAD_BONUS = 20, 1.0  # news puts the headline's words up front (both chosen on the validation split)
-TITLE_WORDS = 5  # the median training title (BBC: mean 5.2 words)
-CALIBRATION = -1.25  # the tagger is over-confident on unseen articles: the log-loss optimum on the validation split
-PRIOR_WEIGHT, PRIOR_SMOOTHING = 0.15, 5.0  # chosen on the validation split (taggers trained on the training split)
+MIN_WORDS, MAX_WORDS = 4, 12  # a headline's words
+MAX_START = 60  # a headline starts among the opening words
+PRIOR_SMOOTHING = 5.0
+PRIOR_MIN_ARTICLES = 2  # a word of one training article gets no prior (keeps the Russian table at 1.1 MB, not 2.5)
 TITLE_WORDS_FILE = "title_words.tsv"  # word key, training articles holding it, how many of their titles hold it too
 SAME_WORD_ENDING = "(?:['’]s|s)$"  # "Pernod's", "Pernods" and "Pernod" count as one word (Python re and RE2)
+DROPPED = {"en": ("the", "a", "an")}  # headline style
+NO_START = {"en": ("and", "or", "but", "nor", "which", "who", "whom", "whose", "that", "while", "as", "of", "to",
+                   "than", "because", "although", "if"),
+            "ru": ("и", "а", "но", "или", "что", "чтобы", "как", "который", "которая", "которое", "которые",
+                   "которых", "которым", "потому", "хотя", "если", "ли", "же")}
+NO_END = {"en": ("a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "by", "from", "and", "or", "but",
+                 "as", "that", "than", "into", "over", "about", "after", "before", "its", "their", "his", "her",
+                 "our", "my", "your", "is", "are", "was", "were", "be", "been", "has", "have", "had", "who", "which",
+                 "while", "will", "would", "can", "could", "may", "might", "this", "these", "those", "not", "no",
+                 "so", "if", "up", "off", "also", "said", "says", "very", "more", "most", "such", "s", "above", "below",
+                 "under", "between", "against", "among", "through", "during", "without", "within", "across",
+                 "behind", "beyond", "since", "until", "via", "per", "amid", "despite", "toward", "towards",
+                 "around", "near", "first", "last", "next", "than", "then", "being", "it", "they", "we", "he",
+                 "she"),
+          "ru": ("в", "во", "на", "с", "со", "к", "ко", "по", "о", "об", "обо", "от", "до", "из", "за", "для",
+                 "без", "у", "при", "про", "через", "над", "под", "перед", "между", "и", "а", "но", "или", "что",
+                 "чтобы", "как", "не", "ни", "же", "ли", "бы", "который", "которая", "которое", "которые",
+                 "которых", "его", "ее", "её", "их", "это", "этот", "эта", "эти", "также", "уже", "был", "была",
+                 "было", "были", "будет", "является", "более", "менее", "самый", "очень", "после", "среди",
+                 "около", "вокруг", "против", "вместо", "кроме", "ради", "благодаря", "согласно", "вслед", "он",
+                 "она", "они", "мы", "свой", "своей", "своих", "сам", "самой", "том", "тем", "той", "то", "так",
+                 "этом", "этой", "какой", "какие", "каких", "каким", "чего", "чем", "кто", "где", "когда", "куда",
+                 "почему", "зачем", "сколько", "все", "всё", "всех", "весь", "вся", "всего", "тех", "того", "такой",
+                 "такие", "таких")}
+NO_END_ENDINGS = {"en": "['’]s",  # possessives and Russian adjectives: their noun follows
+                  "ru": "ого|его|ому|ему|ыми|ими|ую|юю|ых|их|ск(?:ий|ая|ое|ие|им|ом|ой)"}
+NO_END_AFTER = {"en": ("to",)}  # "to offer": a verb that wants its object
+PREPOSITIONS = {"en": ("of", "in", "on", "at", "to", "for", "with", "by", "from", "into", "over", "about", "after",
+                       "before", "under", "between", "against", "among", "through", "during", "without", "within"),
+                "ru": ("в", "во", "на", "с", "со", "к", "ко", "по", "о", "об", "обо", "от", "до", "из", "за", "для",
+                       "без", "у", "при", "про", "через", "над", "под", "перед", "между")}  # start only a sentence
+
+
+@dataclasses.dataclass
+class Decoding:
+    """How a model's word scores become a headline (defaults: chosen for BBC on its validation split)."""
+
+    title_words: int = 5  # the median training title
+    calibration: float = -1.25  # the tagger is over-confident on unseen articles: the log-loss optimum
+    lead_words: int = 20  # news puts the headline's words up front
+    lead_bonus: float = 1.0
+    prior_weight: float = 0.15
+
+
+def decoding_of(card):
+    """The `Decoding` of a model card (defaults where the card has none)."""
+    return Decoding(**card.get("decoding", {}))
+
+
+def word_list_pattern(words):
+    """A regular expression (Python re and RE2) that matches exactly one of `words`."""
+    return "(?:" + "|".join(re.escape(w) for w in words) + ")"
 
 
 @keras.saving.register_keras_serializable("gallery")
@@ -95,13 +153,19 @@ def word_index(tokenizer, ids):
 
 def source_words(tokenizer, text, ids, begins, ends):
     """(word of each subword, each word as written in `text`, trimmed) of the subwords."""
+    index, raw = written_words(tokenizer, text, ids, begins, ends)
+    return index, [trim(word) for word in raw]
+
+
+def written_words(tokenizer, text, ids, begins, ends):
+    """(word of each subword, each word as written: its punctuation, and the spaces before it)."""
     index = word_index(tokenizer, ids)
     data = text.encode("utf-8")
-    words = []
+    raw = []
     for w in range(index[-1] + 1 if len(ids) else 0):
         members = np.flatnonzero(index == w)
-        words.append(trim(data[begins[members[0]]:ends[members[-1]]].decode("utf-8", errors="ignore")))
-    return index, words
+        raw.append(data[begins[members[0]]:ends[members[-1]]].decode("utf-8", errors="ignore"))
+    return index, raw
 
 
 def word_key(word):
@@ -110,7 +174,8 @@ def word_key(word):
 
 
 def token_labels(tokenizer, text, title, language):
-    """(ids, labels) for one article: 1 for subwords of words in the title, 0 otherwise."""
+    """(ids, labels) for one article (without its dateline): 1 for subwords of words in the title, 0 otherwise."""
+    text = without_dateline(text)
     ids, begins, ends = pieces(tokenizer, text)
     stemmer = UnicodeTokenizer(language)
     wanted = set(stemmer.tokenize(title))
@@ -119,19 +184,12 @@ def token_labels(tokenizer, text, title, language):
     return ids, hits[index] if len(ids) else np.zeros(0, np.float32)
 
 
-def expected_best_count(scores):
-    """How many of the words with these descending `scores` maximise the expected ROUGE-1 F1."""
-    if not len(scores):
-        return 0
-    probabilities = 1 / (1 + np.exp(-(np.asarray(scores) + CALIBRATION)))
-    return int(np.argmax(2 * np.cumsum(probabilities) / (np.arange(1, len(scores) + 1) + TITLE_WORDS))) + 1
-
-
 def title_word_counts(tokenizer, documents):
     """{word key: [articles holding the word among their first MAX_SOURCE subwords, those whose title holds it]}."""
     counts = collections.defaultdict(lambda: [0, 0])
     for document in documents:
-        _, words = source_words(tokenizer, document.text, *pieces(tokenizer, document.text))
+        text = without_dateline(document.text)
+        _, words = source_words(tokenizer, text, *pieces(tokenizer, text))
         title = {word_key(trim(word)) for word in document.title.split()}
         for key in {word_key(word) for word in words} - {""}:
             counts[key][0] += 1
@@ -140,7 +198,9 @@ def title_word_counts(tokenizer, documents):
 
 
 def write_title_words(path, counts):
-    rows = (f"{key}\t{articles}\t{titles}\n" for key, (articles, titles) in sorted(counts.items()))
+    """The counts of words in at least PRIOR_MIN_ARTICLES training articles (rarer ones barely move the prior)."""
+    rows = (f"{key}\t{articles}\t{titles}\n" for key, (articles, titles) in sorted(counts.items())
+            if articles >= PRIOR_MIN_ARTICLES)
     path.write_text("".join(rows), encoding="utf-8")
 
 
@@ -162,26 +222,91 @@ def title_prior(model_dir):
     return dict(zip((row[0] for row in rows), prior.tolist()))
 
 
-def headline(tokenizer, text, tokens, logits, words=None, prior=None):
-    """The `words` (default: `expected_best_count`) best-scored distinct words of `text`, by the `logits`
-    of its `pieces`, the lead bonus and the `title_prior`, in first-appearance order."""
-    ids = tokens[0]
-    index, source = source_words(tokenizer, text, *tokens)
-    best = {}  # word key → [first position, best score, word as first written]
-    for w, word in enumerate(source):
-        if word:
-            entry = best.setdefault(word_key(word), [w, -np.inf, word])
-            entry[1] = max(entry[1], float(np.max(logits[:len(ids)][index == w])))
-    prior = prior or {}
-    scored = [[position, score + LEAD_BONUS * (position < LEAD_WORDS) + PRIOR_WEIGHT * prior.get(key, 0.0), word]
-              for key, (position, score, word) in best.items()]
-    ranked = sorted(scored, key=lambda e: (-e[1], e[0]))
-    chosen = ranked[:words or expected_best_count([score for _, score, _ in ranked])]
-    return " ".join(surface for _, _, surface in sorted(chosen))
+def sentence_ends(raw, trimmed):
+    """Whether a sentence ends after each word: end punctuation not after an abbreviation or initial, or a line
+    break before the next word."""
+    abbreviation = re.compile(python_pattern(word_list_pattern(ABBREVIATIONS)), re.IGNORECASE)
+    ending = re.compile(python_pattern(sentence_end()))
+    n = len(raw)
+    return np.array([(w + 1 < n and raw[w + 1].lstrip(" ").startswith("\n"))
+                     or (ending.search(raw[w]) is not None and len(trimmed[w]) > 1
+                         and not abbreviation.fullmatch(trimmed[w])) for w in range(n)], bool)
 
 
-def headline_of(model, tokenizer, text, prior=None):
-    """The tagger's headline for one cleaned article."""
+def previous_same(keys):
+    """For each word, the position of the last earlier word with the same key, or −1."""
+    keys = np.asarray(keys, object)
+    earlier = (keys[:, None] == keys[None, :]) & np.tri(len(keys), k=-1, dtype=bool).T
+    return np.where(earlier, np.arange(len(keys))[:, None], -1).max(axis=0, initial=-1)
+
+
+def phrase_table(probabilities, valid_words, kept, may_start, may_end, sentence_ends, previous, title_words):
+    """(expected F1 (S, MAX_WORDS) of the phrase starting at word s with l + 1 words, or −inf where not a
+    headline; its last word's index), for per-word arrays of length n (numpy; `export` has its twin)."""
+    n = len(probabilities)
+    starts = np.arange(min(n, MAX_START))[:, None]
+    last = starts + np.arange(MAX_WORDS)[None, :]
+    inside = last < n
+    last = np.minimum(last, n - 1)
+    count = np.cumsum(kept[last], axis=1)
+    ok = (inside & (np.maximum.accumulate(previous[last], axis=1) < starts)
+          & (np.cumsum(sentence_ends[last], axis=1) - sentence_ends[last] == 0)
+          & (np.cumsum(~valid_words[last], axis=1) == 0) & may_end[last] & may_start[starts]
+          & (count >= MIN_WORDS) & (count <= MAX_WORDS))
+    value = 2 * np.cumsum(np.where(kept[last], probabilities[last], 0.0), axis=1) / (count + title_words)
+    return np.where(ok, value, -np.inf), last
+
+
+def best_phrase(value, last):
+    """(first word, last word) of the best phrase (ties: the earliest start, then the shortest), or None."""
+    flat = value.ravel()
+    if not len(flat) or not np.isfinite(flat.max()):
+        return None
+    best = int(np.flatnonzero(flat == flat.max())[0])
+    return best // MAX_WORDS, int(last.ravel()[best])
+
+
+def capitalised(text):
+    return text[:1].upper() + text[1:]
+
+
+def headline(tokenizer, text, tokens, logits, prior=None, decoding=None, language="en"):
+    """The best phrase of dateline-free `text` by the `logits` of its `pieces`, the lead bonus and the
+    `title_prior`, with its first letter capitalised; Lead's headline when there is none."""
+    from gallery.summarization.baselines import first_words
+
+    decoding, prior = decoding or Decoding(), prior or {}
+    index, raw = written_words(tokenizer, text, *tokens)
+    words = [trim(word) for word in raw]
+    keys = [word_key(word) for word in words]
+    lower = [word.lower() for word in words]
+    logits = np.asarray(logits)[:len(tokens[0])]
+    scores = np.array([logits[index == w].max() for w in range(len(words))]) if words else np.zeros(0)
+    scores = (scores + decoding.lead_bonus * (np.arange(len(words)) < decoding.lead_words)
+              + decoding.prior_weight * np.array([prior.get(key, 0.0) for key in keys]))
+    probabilities = 1 / (1 + np.exp(-(scores + decoding.calibration)))
+    kept = ~np.isin(lower, DROPPED.get(language, ()))
+    may_start = ~np.isin(lower, NO_START.get(language, ()))
+    may_end = ~np.isin(lower, NO_END.get(language, ()))
+    if language in NO_END_ENDINGS:
+        adjective = re.compile(f"(?:{NO_END_ENDINGS[language]})$")
+        may_end &= np.array([adjective.search(word) is None for word in lower], bool)
+    may_end &= ~np.concatenate([[False], np.isin(lower[:-1], NO_END_AFTER.get(language, ()))])[:len(words)]
+    ends = sentence_ends(raw, words)
+    sentence_start = np.concatenate([[True], ends[:-1]])[:len(words)]
+    may_start &= sentence_start | (np.concatenate([[True], may_end[:-1]])[:len(words)]  # not cut from what it needs
+                                   & ~np.isin(lower, PREPOSITIONS.get(language, ())))
+    value, last = phrase_table(probabilities, np.array([bool(w) for w in words], bool), kept, may_start, may_end,
+                               ends, previous_same(keys), decoding.title_words)
+    span = best_phrase(value, last)
+    if span is None:
+        return first_words(text)
+    return capitalised(" ".join(words[w] for w in range(span[0], span[1] + 1) if kept[w]))
+
+
+def headline_of(model, tokenizer, text, prior=None, decoding=None, language="en"):
+    """The tagger's headline for one cleaned article (its dateline is not read)."""
+    text = without_dateline(text)
     tokens = pieces(tokenizer, text)
     logits = np.asarray(model(tokens[0][None], training=False))[0] if len(tokens[0]) else np.zeros(0)
-    return headline(tokenizer, text, tokens, logits, prior=prior)
+    return headline(tokenizer, text, tokens, logits, prior, decoding, language)

@@ -14,14 +14,17 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 from gallery.preprocessing.text import (
+    ABBREVIATIONS,
     CLEANING_RULES,
+    DATELINE,
     JOIN_RULES,
     KEEP_CHARACTERS,
     SENTENCE_RULES,
     SEPARATOR,
+    sentence_end,
 )
 from gallery.summarization import abstractive, compressive, extractive
-from gallery.summarization.baselines import SUMMARY_PERCENT
+from gallery.summarization.baselines import HEADLINE_WORDS, SUMMARY_PERCENT
 from gallery.summarization.predict import load_model
 from gallery.summarization.tokenizer import EOS, PAD, TOKENIZER_FILE, word_starts
 
@@ -35,6 +38,11 @@ def _apply(rules, text):
 def clean_text_tf(text):
     """Graph twin of `gallery.preprocessing.text.clean_text`."""
     return _apply(CLEANING_RULES, tf_text.normalize_utf8(text, "NFC"))
+
+
+def without_dateline_tf(text):
+    """Graph twin of `gallery.preprocessing.text.without_dateline`."""
+    return tf.strings.regex_replace(text, DATELINE, "", replace_global=False)
 
 
 def split_sentences_tf(text):
@@ -76,15 +84,6 @@ def trim_tf(words):
     return tf.strings.regex_replace(words, f"^{edge}|{edge}$", "")
 
 
-def expected_best_count_tf(scores):
-    """Graph twin of `compressive.expected_best_count`."""
-    probabilities = tf.sigmoid(scores + compressive.CALIBRATION)
-    counts = tf.range(1, tf.size(scores) + 1, dtype=tf.float32)
-    expected_f1 = 2 * tf.cumsum(probabilities) / (counts + compressive.TITLE_WORDS)
-    best = tf.cast(tf.argmax(tf.concat([expected_f1, [0.0]], 0)), tf.int32) + 1  # the 0.0 keeps argmax defined
-    return tf.cast(tf.size(scores) > 0, tf.int32) * best
-
-
 def title_prior_table(model_dir):
     """`compressive.title_prior` as a TensorFlow lookup table (0 for unknown words), or None without one."""
     prior = compressive.title_prior(str(model_dir))
@@ -95,34 +94,94 @@ def title_prior_table(model_dir):
     return tf.lookup.StaticHashTable(initializer, default_value=0.0)
 
 
-def compressive_headline_tf(model, tokenizer, starts, prior, text):
-    """Graph twin of `compressive.headline_of`: the best distinct words, in first-appearance order."""
-    text = clean_text_tf(text)
+def first_words_tf(text):
+    """Graph twin of `baselines.first_words` on dateline-free text."""
+    return trim_tf(tf.strings.reduce_join(tf.strings.split(text)[:HEADLINE_WORDS], separator=" "))
+
+
+def capitalised_tf(text):
+    """Graph twin of `compressive.capitalised`."""
+    length = tf.strings.length(text, unit="UTF8_CHAR")
+    return tf.strings.join([tf.strings.upper(tf.strings.substr(text, 0, tf.minimum(1, length), unit="UTF8_CHAR"),
+                                             encoding="utf-8"),
+                            tf.strings.substr(text, tf.minimum(1, length), length, unit="UTF8_CHAR")])
+
+
+def is_one_of(words, listed):
+    return tf.strings.regex_full_match(words, compressive.word_list_pattern(listed)) if listed else tf.zeros_like(
+        words, tf.bool)
+
+
+def phrase_table_tf(probabilities, valid_words, kept, may_start, may_end, sentence_ends, previous, title_words):
+    """Graph twin of `compressive.phrase_table`."""
+    n = tf.size(probabilities)
+    starts = tf.range(tf.minimum(n, compressive.MAX_START))[:, None]
+    last = starts + tf.range(compressive.MAX_WORDS)[None, :]
+    inside = last < n
+    last = tf.minimum(last, n - 1)
+    at = lambda values: tf.gather(values, last)  # noqa: E731
+    count = tf.cumsum(tf.cast(at(kept), tf.int32), axis=1)
+    ends = tf.cast(at(sentence_ends), tf.int32)
+    up_to = tf.range(compressive.MAX_WORDS)[:, None] <= tf.range(compressive.MAX_WORDS)[None, :]
+    running_previous = tf.reduce_max(tf.where(up_to[None], at(previous)[:, :, None], -1), axis=1)
+    ok = (inside & (running_previous < starts) & (tf.cumsum(ends, axis=1) - ends == 0)
+          & (tf.cumsum(tf.cast(~at(valid_words), tf.int32), axis=1) == 0) & at(may_end)
+          & tf.gather(may_start, starts) & (count >= compressive.MIN_WORDS) & (count <= compressive.MAX_WORDS))
+    value = 2 * tf.cumsum(tf.where(at(kept), at(probabilities), 0.0), axis=1) / (
+        tf.cast(count, tf.float32) + title_words)
+    return tf.where(ok, value, float("-inf")), last
+
+
+def sentence_ends_tf(raw, words, lower):
+    """Graph twin of `compressive.sentence_ends`."""
+    line_break = tf.strings.regex_full_match(tf.concat([raw[1:], [""]], 0), "(?s) *\n.*")
+    return line_break | (tf.strings.regex_full_match(raw, "(?s).*" + sentence_end())
+                         & (tf.strings.length(words, unit="UTF8_CHAR") > 1)
+                         & ~tf.strings.regex_full_match(lower, compressive.word_list_pattern(ABBREVIATIONS)))
+
+
+def compressive_headline_tf(model, tokenizer, starts, prior, decoding, language, text):
+    """Graph twin of `compressive.headline_of`: the best phrase, or Lead's headline."""
+    text = without_dateline_tf(clean_text_tf(text))
     ids, begins, ends = (t[:compressive.MAX_SOURCE] for t in tokenizer.tokenize_with_offsets(text))
-    ids = tf.cast(ids, tf.int32)
+    ids, begins, ends = tf.cast(ids, tf.int32), tf.cast(begins, tf.int32), tf.cast(ends, tf.int32)
     logits = model(ids[None], training=False)[0]
     index = tf.maximum(tf.cumsum(tf.cast(tf.gather(starts, ids), tf.int32)) - 1, 0)
     count = tf.cast(tf.size(ids) > 0, tf.int32) * (tf.reduce_max(tf.concat([index, [0]], 0)) + 1)
     positions = tf.range(tf.size(ids))
-    first = tf.math.unsorted_segment_min(positions, index, count)
-    last = tf.math.unsorted_segment_max(positions, index, count)
-    begin = tf.cast(tf.gather(begins, first), tf.int32)
-    words = trim_tf(tf.strings.substr(text, begin, tf.cast(tf.gather(ends, last), tf.int32) - begin, unit="BYTE"))
-    scores = tf.math.unsorted_segment_max(logits, index, count)
-    kept = tf.strings.length(words) > 0
-    words, scores = tf.boolean_mask(words, kept), tf.boolean_mask(scores, kept)
-    position = tf.boolean_mask(tf.range(count), kept)  # of each kept word among all words
-    keys, key_index = tf.unique(tf.strings.regex_replace(tf.strings.lower(words, encoding="utf-8"),
-                                                         compressive.SAME_WORD_ENDING, ""))
-    distinct = tf.size(keys)
-    key_first = tf.math.unsorted_segment_min(tf.range(tf.size(words)), key_index, distinct)
-    lead = tf.cast(tf.gather(position, key_first) < compressive.LEAD_WORDS, tf.float32)
-    key_scores = tf.math.unsorted_segment_max(scores, key_index, distinct) + compressive.LEAD_BONUS * lead
+    begin = tf.gather(begins, tf.math.unsorted_segment_min(positions, index, count))
+    end = tf.gather(ends, tf.math.unsorted_segment_max(positions, index, count))
+    raw = tf.strings.substr(text, begin, end - begin, unit="BYTE")
+    words = trim_tf(raw)
+    lower = tf.strings.lower(words, encoding="utf-8")
+    keys = tf.strings.regex_replace(lower, compressive.SAME_WORD_ENDING, "")
+    scores = (tf.math.unsorted_segment_max(logits, index, count)
+              + decoding.lead_bonus * tf.cast(tf.range(count) < decoding.lead_words, tf.float32))
     if prior is not None:
-        key_scores += compressive.PRIOR_WEIGHT * prior.lookup(keys)
-    ranked, best = tf.math.top_k(key_scores, k=distinct)
-    best = best[:expected_best_count_tf(ranked)]
-    return tf.strings.reduce_join(tf.gather(words, tf.sort(tf.gather(key_first, best))), separator=" ")
+        scores += decoding.prior_weight * prior.lookup(keys)
+    same = tf.equal(keys[:, None], keys[None, :]) & (tf.range(count)[:, None] < tf.range(count)[None, :])
+    previous = tf.reduce_max(tf.where(same, tf.range(count)[:, None], -1), axis=0)
+    kept = ~is_one_of(lower, compressive.DROPPED.get(language, ()))
+    may_start = ~is_one_of(lower, compressive.NO_START.get(language, ()))
+    may_end = ~is_one_of(lower, compressive.NO_END.get(language, ()))
+    if language in compressive.NO_END_ENDINGS:
+        may_end &= ~tf.strings.regex_full_match(lower, f"(?s).*(?:{compressive.NO_END_ENDINGS[language]})")
+    may_end &= ~tf.concat([[False], is_one_of(lower[:-1], compressive.NO_END_AFTER.get(language, ()))], 0)[:count]
+    ends = sentence_ends_tf(raw, words, lower)
+    sentence_start = tf.concat([[True], ends[:-1]], 0)[:count]
+    may_start &= sentence_start | (tf.concat([[True], may_end[:-1]], 0)[:count]
+                                   & ~is_one_of(lower, compressive.PREPOSITIONS.get(language, ())))
+    value, last = phrase_table_tf(tf.sigmoid(scores + decoding.calibration), tf.strings.length(words) > 0, kept,
+                                  may_start, may_end, ends, previous, float(decoding.title_words))
+    flat = tf.reshape(value, [-1])
+    best = tf.reduce_min(tf.where(tf.equal(flat, tf.reduce_max(tf.concat([flat, [float("-inf")]], 0))),
+                                  tf.range(tf.size(flat)), tf.size(flat)))
+    found = tf.reduce_any(tf.math.is_finite(flat))
+    first = best // compressive.MAX_WORDS
+    chosen = tf.range(count)
+    chosen = (chosen >= first) & (chosen <= tf.concat([tf.reshape(last, [-1]), [0]], 0)[best]) & kept
+    phrase = tf.strings.reduce_join(tf.boolean_mask(words, chosen), separator=" ")
+    return tf.cond(found, lambda: capitalised_tf(phrase), lambda: first_words_tf(text))
 
 
 def output_name(card):
@@ -142,7 +201,9 @@ def export_saved_model(model_dir, out):
     if model.name == "headline_tagger":
         starts = tf.constant(word_starts(sentencepiece))
         prior = title_prior_table(model_dir)
-        one = lambda model, tokenizer, text: compressive_headline_tf(model, tokenizer, starts, prior, text)  # noqa: E731
+        decoding, language = compressive.decoding_of(card), card.get("language", "en")
+        one = lambda model, tokenizer, text: compressive_headline_tf(  # noqa: E731
+            model, tokenizer, starts, prior, decoding, language, text)
 
     def serve(text):
         results = tf.map_fn(lambda t: one(model, tokenizer, t), text, fn_output_signature=tf.string)

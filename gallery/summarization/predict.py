@@ -34,7 +34,7 @@ from gallery.tasks import UserError
 DEFAULT_MODELS = {("summary", "neural", "en"): "summarization/bbc_summary",  # under the models folder
                   ("headline", "neural", "en"): "summarization/bbc_headline_compressive",
                   ("headline", "abstractive", "en"): "summarization/bbc_headline",
-                  ("headline", "abstractive", "ru"): "summarization/ria_headline"}  # a demo: 16 articles
+                  ("headline", "neural", "ru"): "summarization/ru_news_headline_compressive"}
 BASELINE_METHODS = {"summary": "textrank", "headline": "lead"}  # the better baseline of each kind on BBC
 BASELINE_NAMES = {"lead": "Lead", "textrank": "TextRank"}
 
@@ -152,8 +152,9 @@ def choose(sentences, text, kind, method, language, model_dir):
         headline = baselines.first_words(sentences[baselines.textrank(sentences, 1, language)[0]])
     else:
         folder = model_folder(kind, language, model_dir, method)
-        model, tokenizer, _ = load_model(folder)
-        headline = (compressive.headline_of(model, tokenizer, text, compressive.title_prior(folder))
+        model, tokenizer, card = load_model(folder)
+        headline = (compressive.headline_of(model, tokenizer, text, compressive.title_prior(folder),
+                                            compressive.decoding_of(card), card.get("language", "en"))
                     if model.name == "headline_tagger" else decode(tokenizer, headline_ids(model, tokenizer, text)))
     return headline, supporting_sentences(sentences, headline, language)
 

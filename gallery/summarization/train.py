@@ -81,6 +81,11 @@ def tagger_arrays(documents, tokenizer):
     return ids, labels
 
 
+def median_title_words(documents):
+    """The median number of words in the documents' titles."""
+    return int(np.median([len(d.title.split()) for d in documents if d.title]))
+
+
 def tokenizer_texts(documents):
     return [s for d in documents for s in split_sentences(d.text)] + [d.title for d in documents if d.title]
 
@@ -130,18 +135,24 @@ def train(config, command=""):
     model = compressive.mean_of_members(model)
     training.save_model(model, out)
     if config.tagger:
+        cards.update(out, language=train_docs[0].language,
+                     decoding=dataclasses.asdict(compressive.Decoding(title_words=median_title_words(train_docs))))
         compressive.write_title_words(out / compressive.TITLE_WORDS_FILE,
                                       compressive.title_word_counts(tokenizer, train_docs))
+    if config.tagger and val_docs:
+        from gallery.summarization.evaluate import choose_decoding
+
+        choose_decoding(out, config.dataset, config.data_dir, "validation", config.limit, command)
     write_training_card(out, config, model, command, len(train_docs), len(val_docs))
     training.finish(out)
     return out
 
 
-def write_training_card(out, config, model, command, train_size, val_size):
-    history = plots.read_history(out / "history.csv")
-    plots.training_curves(history, out / "training_curves.png")
+def description(config, train_size):
+    """(what the model is, the card's description of it) for a model trained per `config` on `train_size` documents."""
     what = ("SummaRuNNer-style sentence scorer" if config.kind == "summary"
-            else "compressive headline tagger (Transformer encoder picks words)" if config.tagger
+            else "compressive headline tagger (a Transformer encoder scores words, the best phrase is kept)"
+            if config.tagger
             else "Transformer encoder–decoder with copy mechanism")
     if config.members > 1:
         what += f", an ensemble of {config.members}"
@@ -151,15 +162,13 @@ def write_training_card(out, config, model, command, train_size, val_size):
                      "sentences adds context and position. A summary keeps the best-scored "
                      f"{SUMMARY_PERCENT} % of the sentences, in document order.")
     elif config.tagger:
-        what_more = (" A headline is its best-scored distinct words in source order; a word scores its best "
-                     f"subword's logit, plus {compressive.LEAD_BONUS:g} if first seen among the opening "
-                     f"{compressive.LEAD_WORDS} words, plus {compressive.PRIOR_WEIGHT:g} × its title prior: how much "
-                     "likelier than the average word it was to be in a training title when in its article (log odds, "
-                     f"counted in {compressive.TITLE_WORDS_FILE}). It has as many words as maximise the expected "
-                     f"ROUGE-1 F1 against a {compressive.TITLE_WORDS}-word title, a word's probability being "
-                     f"sigmoid(score {'−' if compressive.CALIBRATION < 0 else '+'} {abs(compressive.CALIBRATION):g}) "
-                     "(opening, bonus and prior weight chosen on the validation split, the calibration fitted there "
-                     "by log-loss)."
+        what_more = (" A word scores its best subword's logit, plus a bonus among the opening words, plus a weight "
+                     "times its title prior (how much likelier than the average word it was to be in a training title "
+                     f"when in its article, counted in {compressive.TITLE_WORDS_FILE}); its probability of being in "
+                     "the title is sigmoid(score + calibration). The headline is the contiguous phrase of one sentence, "
+                     f"{compressive.MIN_WORDS}–{compressive.MAX_WORDS} words without articles or repeats, not starting "
+                     "with a conjunction or ending on a function word, with the highest expected ROUGE-1 F1 against a "
+                     "title of the median training length; Lead's when there is none (settings: Decoding, below)."
                      + (f" The score is the mean logit of {config.members} taggers that start from different random "
                         "weights and learn side by side." if config.members > 1 else ""))
     else:
@@ -167,11 +176,18 @@ def write_training_card(out, config, model, command, train_size, val_size):
     caveat = (f" Only {train_size} training documents: this model shows that the path trains and runs end to end, "
               "it is not a useful summariser; a real one needs tens of thousands of article/headline pairs "
               "(Gazeta: 60k, the full RIA corpus: 1M)." if train_size < MIN_USEFUL_DOCUMENTS else "")
+    return what, (f"{what}, trained from scratch on the {config.dataset} "
+                  f"{'training and validation splits' if config.include_validation else 'training split'} "
+                  f"({'extractive summaries' if config.kind == 'summary' else 'headlines'}).{what_more}{caveat}")
+
+
+def write_training_card(out, config, model, command, train_size, val_size):
+    history = plots.read_history(out / "history.csv")
+    plots.training_curves(history, out / "training_curves.png")
+    what, text = description(config, train_size)
     cards.update(
         out, name=out.name, task="summarization", kind=config.kind, title=f"{what} ({config.dataset})",
-        description=f"{what}, trained from scratch on the {config.dataset} "
-                    f"{'training and validation splits' if config.include_validation else 'training split'} "
-                    f"({'extractive summaries' if config.kind == 'summary' else 'headlines'}).{what_more}{caveat}",
+        description=text,
         dataset=config.dataset, architecture=what, parameters=model.count_params(),
         input="raw text (tokenised by the tokenizer.model beside the model)",
         file=cards.artifact_info(out), tokenizer=cards.artifact_info(out, "tokenizer.model"),
