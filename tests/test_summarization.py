@@ -11,7 +11,7 @@ from conftest import GERMAN, ROOT, UKRAINIAN, run_cli
 from rouge_score import rouge_scorer
 
 from gallery import cards
-from gallery.preprocessing.text import joined_sentences
+from gallery.preprocessing.text import clean_text, joined_sentences
 from gallery.summarization import baselines, extractive
 from gallery.summarization.data import load_documents
 from gallery.summarization.predict import available_methods, summarize, supporting_sentences
@@ -304,6 +304,28 @@ def test_compressive_headline_is_one_readable_phrase(tiny_summarizers):
     ru = "Москва. 31 мая. INTERFAX.RU - Сборная России по хоккею обыграла команду Канады в финале турнира."
     assert phrase_of(tokenizer, ru, {"Сборная", "России", "обыграла", "Канады"}, "ru") == (
         "Сборная России по хоккею обыграла команду Канады")
+
+
+def test_an_unreadable_copy_transformer_headline_gives_way_to_lead(tiny_summarizers, monkeypatch):
+    import tensorflow as tf
+
+    from gallery.summarization import compressive, predict
+    from gallery.summarization.export import readable_tf
+
+    cases = {("Apple cost hits apple over iPod", "en"): False,  # a word repeated
+             ("Growth in Japan", "en"): False, ("Shares in Allied Domecq rise sharply in", "en"): False,
+             ("Council approves new city bikes plan", "en"): True, ("Цены на нефть выросли", "ru"): True,
+             ("Цены на нефть выросли", "en"): False, ("Oil prices rise again today", "ru"): False}
+    for (headline, language), expected in cases.items():
+        assert compressive.readable(headline, language) is expected, headline
+        assert bool(readable_tf(tf.constant(headline), language)) is expected, headline
+    for written, readable in (("apple cost hits apple over ipod", False), ("council approves new bikes plan", True)):
+        monkeypatch.setattr(predict, "decode", lambda tokenizer, ids, written=written: written)
+        result = summarize(ENGLISH, "headline", "abstractive")
+        assert (result["text"] == written) is readable
+        assert ("not a readable one" in result["note"]) is not readable
+        if not readable:
+            assert result["text"] == baselines.first_words(clean_text(ENGLISH))
 
 
 def test_phrase_tables_agree_in_python_and_the_graph():

@@ -29,7 +29,14 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from gallery.preprocessing.text import ABBREVIATIONS, python_pattern, sentence_end, trim, without_dateline
+from gallery.preprocessing.text import (
+    ABBREVIATIONS,
+    python_pattern,
+    script_language,
+    sentence_end,
+    trim,
+    without_dateline,
+)
 from gallery.summarization.extractive import SentenceContext
 from gallery.summarization.rouge import UnicodeTokenizer
 from gallery.summarization.tokenizer import word_starts
@@ -264,6 +271,15 @@ def best_phrase(value, last):
         return None
     best = int(np.flatnonzero(flat == flat.max())[0])
     return best // MAX_WORDS, int(last.ravel()[best])
+
+
+def readable(headline, language):
+    """Whether a written headline is one a person would print: MIN_WORDS–MAX_WORDS words, none repeated, not ending
+    on a function word, in `language`'s script."""
+    words = [word for word in (trim(w) for w in headline.split()) if word]
+    keys = [word_key(word) for word in words]
+    return (MIN_WORDS <= len(words) <= MAX_WORDS and len(set(keys)) == len(keys)
+            and words[-1].lower() not in NO_END.get(language, ()) and script_language(headline) == language)
 
 
 def capitalised(text):

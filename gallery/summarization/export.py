@@ -70,12 +70,30 @@ def summary_tf(model, tokenizer, text):
     return joined_sentences_tf(tf.gather(sentences, chosen))
 
 
-def headline_tf(model, tokenizer, text):
-    source = tokenizer.tokenize(clean_text_tf(text)[None])[:, :abstractive.MAX_SOURCE].to_tensor(
-        shape=[1, abstractive.MAX_SOURCE])
+def headline_tf(model, tokenizer, language, text):
+    """Graph twin of the copy Transformer's path in `predict.choose`: its headline, or Lead's if not `readable`."""
+    cleaned = clean_text_tf(text)
+    source = tokenizer.tokenize(cleaned[None])[:, :abstractive.MAX_SOURCE].to_tensor(shape=[1, abstractive.MAX_SOURCE])
     ids = abstractive.generate(model.get_layer("copy_transformer"), tf.cast(source, tf.int32))[0]
     stops = tf.cumsum(tf.cast((ids == EOS) | (ids == PAD), tf.int32))
-    return tokenizer.detokenize(tf.boolean_mask(ids, stops == 0)[None])[0]
+    headline = tokenizer.detokenize(tf.boolean_mask(ids, stops == 0)[None])[0]
+    return tf.cond(readable_tf(headline, language), lambda: headline,
+                   lambda: first_words_tf(without_dateline_tf(cleaned)))
+
+
+def readable_tf(headline, language):
+    """Graph twin of `compressive.readable`."""
+    words = trim_tf(tf.strings.split(headline))
+    words = tf.boolean_mask(words, tf.strings.length(words) > 0)
+    lower = tf.strings.lower(words, encoding="utf-8")
+    keys = tf.strings.regex_replace(lower, compressive.SAME_WORD_ENDING, "")
+    count = tf.size(words)
+    letters = lambda kept: tf.strings.length(tf.strings.regex_replace(headline, f"[^{kept}]", ""),  # noqa: E731
+                                             unit="UTF8_CHAR")
+    russian = letters("\\x{400}-\\x{4ff}") > letters("A-Za-z")
+    return ((count >= compressive.MIN_WORDS) & (count <= compressive.MAX_WORDS) & (tf.size(tf.unique(keys).y) == count)
+            & ~tf.reduce_any(is_one_of(lower[-1:], compressive.NO_END.get(language, ())))
+            & (russian if language == "ru" else ~russian))
 
 
 def trim_tf(words):
@@ -196,12 +214,14 @@ def export_saved_model(model_dir, out):
     model_dir = Path(model_dir)
     model, sentencepiece, card = load_model(str(model_dir))
     tokenizer = tf_text.SentencepieceTokenizer(model=(model_dir / TOKENIZER_FILE).read_bytes())
-    one = headline_tf if output_name(card) == "headline" else summary_tf
+    language = card.get("language", "en")
+    one = (lambda model, tokenizer, text: headline_tf(model, tokenizer, language, text)  # noqa: E731
+           ) if output_name(card) == "headline" else summary_tf
     prior = None
     if model.name == "headline_tagger":
         starts = tf.constant(word_starts(sentencepiece))
         prior = title_prior_table(model_dir)
-        decoding, language = compressive.decoding_of(card), card.get("language", "en")
+        decoding = compressive.decoding_of(card)
         one = lambda model, tokenizer, text: compressive_headline_tf(  # noqa: E731
             model, tokenizer, starts, prior, decoding, language, text)
 

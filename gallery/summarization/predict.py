@@ -136,7 +136,8 @@ def supporting_sentences(sentences, headline, language, limit=2):
 
 
 def choose(sentences, text, kind, method, language, model_dir):
-    """(result text, chosen sentence indices) for one document."""
+    """(result text, chosen sentence indices, whether an unreadable model headline gave way to Lead's) for one
+    document."""
     if kind == "summary":
         k = baselines.summary_length(len(sentences))
         if method == "lead":
@@ -145,7 +146,8 @@ def choose(sentences, text, kind, method, language, model_dir):
             chosen = baselines.textrank(sentences, k, language)
         else:
             chosen = baselines.top_k(extractive.sentence_scores(*model_for(kind, language, model_dir), sentences), k)
-        return joined_sentences([sentences[i] for i in chosen]), chosen
+        return joined_sentences([sentences[i] for i in chosen]), chosen, False
+    fell_back = False
     if method == "lead":
         headline = baselines.first_words(text)
     elif method == "textrank":
@@ -153,10 +155,14 @@ def choose(sentences, text, kind, method, language, model_dir):
     else:
         folder = model_folder(kind, language, model_dir, method)
         model, tokenizer, card = load_model(folder)
-        headline = (compressive.headline_of(model, tokenizer, text, compressive.title_prior(folder),
-                                            compressive.decoding_of(card), card.get("language", "en"))
-                    if model.name == "headline_tagger" else decode(tokenizer, headline_ids(model, tokenizer, text)))
-    return headline, supporting_sentences(sentences, headline, language)
+        if model.name == "headline_tagger":
+            headline = compressive.headline_of(model, tokenizer, text, compressive.title_prior(folder),
+                                               compressive.decoding_of(card), card.get("language", "en"))
+        else:  # the copy Transformer writes freely: what is not a readable headline gives way to Lead's
+            headline = decode(tokenizer, headline_ids(model, tokenizer, text))
+            if not compressive.readable(headline, card.get("language", "en")):
+                headline, fell_back = baselines.first_words(text), True
+    return headline, supporting_sentences(sentences, headline, language), fell_back
 
 
 def summarize(text, kind="summary", method=None, model_dir=None, language=None):
@@ -172,9 +178,13 @@ def summarize(text, kind="summary", method=None, model_dir=None, language=None):
         raise UserError("The text has no sentences to summarise.")
     language = language or language_of(cleaned)
     method = method or default_method(kind, language)
-    result, chosen = choose(sentences, cleaned, kind, method, language, model_dir)
+    result, chosen, fell_back = choose(sentences, cleaned, kind, method, language, model_dir)
     note = language_note(kind, language, method)
     if method in ("neural", "abstractive"):
         note = demo_note(load_model(model_folder(kind, language, model_dir, method))[2])
+    if fell_back:
+        note = ((note + " ") if note else "") + (
+            "The copy Transformer's headline was not a readable one (4–12 words, none repeated, not ending on a "
+            "function word, in the article's language), so this is Lead's.")
     return {"kind": kind, "method": method, "language": language, "text": result,
             "sentences": sentences, "chosen": chosen, "note": note}

@@ -134,9 +134,9 @@ def train(config, command=""):
     training.fit_resumable(model, x, y, out, config.epochs, config.batch_size, validation=validation)
     model = compressive.mean_of_members(model)
     training.save_model(model, out)
+    cards.update(out, language=train_docs[0].language)
     if config.tagger:
-        cards.update(out, language=train_docs[0].language,
-                     decoding=dataclasses.asdict(compressive.Decoding(title_words=median_title_words(train_docs))))
+        cards.update(out, decoding=dataclasses.asdict(compressive.Decoding(title_words=median_title_words(train_docs))))
         compressive.write_title_words(out / compressive.TITLE_WORDS_FILE,
                                       compressive.title_word_counts(tokenizer, train_docs))
     if config.tagger and val_docs:
