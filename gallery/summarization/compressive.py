@@ -41,6 +41,12 @@ from gallery.summarization.extractive import SentenceContext
 from gallery.summarization.rouge import UnicodeTokenizer
 from gallery.summarization.tokenizer import word_starts
 
+
+def word_list_pattern(words):
+    """A regular expression (Python re and RE2) that matches exactly one of `words`."""
+    return "(?:" + "|".join(re.escape(w) for w in words) + ")"
+
+
 MAX_SOURCE = 192
 MIN_WORDS, MAX_WORDS = 4, 12  # a headline's words
 MAX_START = 60  # a headline starts among the opening words
@@ -49,21 +55,23 @@ PRIOR_MIN_ARTICLES = 2  # a word of one training article gets no prior (keeps th
 TITLE_WORDS_FILE = "title_words.tsv"  # word key, training articles holding it, how many of their titles hold it too
 SAME_WORD_ENDING = "(?:['’]s|s)$"  # "Pernod's", "Pernods" and "Pernod" count as one word (Python re and RE2)
 DROPPED = {"en": ("the", "a", "an")}  # headline style
+PREPOSITIONS = {"en": ("of", "in", "on", "at", "to", "for", "with", "by", "from", "into", "over", "about", "after",
+                       "before", "under", "between", "against", "among", "through", "during", "without", "within"),
+                "ru": ("в", "во", "на", "с", "со", "к", "ко", "по", "о", "об", "обо", "от", "до", "из", "за", "для",
+                       "без", "у", "при", "про", "через", "над", "под", "перед", "между")}  # start only a sentence
 NO_START = {"en": ("and", "or", "but", "nor", "which", "who", "whom", "whose", "that", "while", "as", "of", "to",
                    "than", "because", "although", "if"),
             "ru": ("и", "а", "но", "или", "что", "чтобы", "как", "который", "которая", "которое", "которые",
                    "которых", "которым", "потому", "хотя", "если", "ли", "же")}
-NO_END = {"en": ("a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "by", "from", "and", "or", "but",
-                 "as", "that", "than", "into", "over", "about", "after", "before", "its", "their", "his", "her",
+NO_END = {"en": PREPOSITIONS["en"] + ("a", "an", "the", "and", "or", "but", "as", "that", "than", "its", "their", "his", "her",
                  "our", "my", "your", "is", "are", "was", "were", "be", "been", "has", "have", "had", "who", "which",
                  "while", "will", "would", "can", "could", "may", "might", "this", "these", "those", "not", "no",
                  "so", "if", "up", "off", "also", "said", "says", "very", "more", "most", "such", "s", "above", "below",
-                 "under", "between", "against", "among", "through", "during", "without", "within", "across",
+                 "across",
                  "behind", "beyond", "since", "until", "via", "per", "amid", "despite", "toward", "towards",
                  "around", "near", "first", "last", "next", "than", "then", "being", "it", "they", "we", "he",
                  "she"),
-          "ru": ("в", "во", "на", "с", "со", "к", "ко", "по", "о", "об", "обо", "от", "до", "из", "за", "для",
-                 "без", "у", "при", "про", "через", "над", "под", "перед", "между", "и", "а", "но", "или", "что",
+          "ru": PREPOSITIONS["ru"] + ("и", "а", "но", "или", "что",
                  "чтобы", "как", "не", "ни", "же", "ли", "бы", "который", "которая", "которое", "которые",
                  "которых", "его", "ее", "её", "их", "это", "этот", "эта", "эти", "также", "уже", "был", "была",
                  "было", "были", "будет", "является", "более", "менее", "самый", "очень", "после", "среди",
@@ -75,10 +83,10 @@ NO_END = {"en": ("a", "an", "the", "of", "in", "on", "at", "to", "for", "with", 
 NO_END_ENDINGS = {"en": "['’]s",  # possessives and Russian adjectives: their noun follows
                   "ru": "ого|его|ому|ему|ыми|ими|ую|юю|ых|их|ск(?:ий|ая|ое|ие|им|ом|ой)"}
 NO_END_AFTER = {"en": ("to",)}  # "to offer": a verb that wants its object
-PREPOSITIONS = {"en": ("of", "in", "on", "at", "to", "for", "with", "by", "from", "into", "over", "about", "after",
-                       "before", "under", "between", "against", "among", "through", "during", "without", "within"),
-                "ru": ("в", "во", "на", "с", "со", "к", "ко", "по", "о", "об", "обо", "от", "до", "из", "за", "для",
-                       "без", "у", "при", "про", "через", "над", "под", "перед", "между")}  # start only a sentence
+_ABBREVIATION = re.compile(python_pattern(word_list_pattern(ABBREVIATIONS)), re.IGNORECASE)
+_SENTENCE_END = re.compile(python_pattern(sentence_end()))
+_NO_END_ENDING = {language: re.compile(f"(?:{endings})$") for language, endings in NO_END_ENDINGS.items()}
+
 
 
 @dataclasses.dataclass
@@ -92,14 +100,14 @@ class Decoding:
     prior_weight: float = 0.15
 
 
+def model_language(card):
+    """The language a summarisation model was trained on (cards before it was recorded: English)."""
+    return card.get("language", "en")
+
+
 def decoding_of(card):
     """The `Decoding` of a model card (defaults where the card has none)."""
     return Decoding(**card.get("decoding", {}))
-
-
-def word_list_pattern(words):
-    """A regular expression (Python re and RE2) that matches exactly one of `words`."""
-    return "(?:" + "|".join(re.escape(w) for w in words) + ")"
 
 
 @keras.saving.register_keras_serializable("gallery")
@@ -232,12 +240,10 @@ def title_prior(model_dir):
 def sentence_ends(raw, trimmed):
     """Whether a sentence ends after each word: end punctuation not after an abbreviation or initial, or a line
     break before the next word."""
-    abbreviation = re.compile(python_pattern(word_list_pattern(ABBREVIATIONS)), re.IGNORECASE)
-    ending = re.compile(python_pattern(sentence_end()))
     n = len(raw)
     return np.array([(w + 1 < n and raw[w + 1].lstrip(" ").startswith("\n"))
-                     or (ending.search(raw[w]) is not None and len(trimmed[w]) > 1
-                         and not abbreviation.fullmatch(trimmed[w])) for w in range(n)], bool)
+                     or (_SENTENCE_END.search(raw[w]) is not None and len(trimmed[w]) > 1
+                         and not _ABBREVIATION.fullmatch(trimmed[w])) for w in range(n)], bool)
 
 
 def previous_same(keys):
@@ -304,9 +310,8 @@ def headline(tokenizer, text, tokens, logits, prior=None, decoding=None, languag
     kept = ~np.isin(lower, DROPPED.get(language, ()))
     may_start = ~np.isin(lower, NO_START.get(language, ()))
     may_end = ~np.isin(lower, NO_END.get(language, ()))
-    if language in NO_END_ENDINGS:
-        adjective = re.compile(f"(?:{NO_END_ENDINGS[language]})$")
-        may_end &= np.array([adjective.search(word) is None for word in lower], bool)
+    if language in _NO_END_ENDING:
+        may_end &= np.array([_NO_END_ENDING[language].search(word) is None for word in lower], bool)
     may_end &= ~np.concatenate([[False], np.isin(lower[:-1], NO_END_AFTER.get(language, ()))])[:len(words)]
     ends = sentence_ends(raw, words)
     sentence_start = np.concatenate([[True], ends[:-1]])[:len(words)]
@@ -320,9 +325,14 @@ def headline(tokenizer, text, tokens, logits, prior=None, decoding=None, languag
     return capitalised(" ".join(words[w] for w in range(span[0], span[1] + 1) if kept[w]))
 
 
-def headline_of(model, tokenizer, text, prior=None, decoding=None, language="en"):
-    """The tagger's headline for one cleaned article (its dateline is not read)."""
+def read(model, tokenizer, text):
+    """(the cleaned article without its dateline, its `pieces`, the tagger's logits): what `headline` takes."""
     text = without_dateline(text)
     tokens = pieces(tokenizer, text)
     logits = np.asarray(model(tokens[0][None], training=False))[0] if len(tokens[0]) else np.zeros(0)
-    return headline(tokenizer, text, tokens, logits, prior, decoding, language)
+    return text, tokens, logits
+
+
+def headline_of(model, tokenizer, text, prior=None, decoding=None, language="en"):
+    """The tagger's headline for one cleaned article (its dateline is not read)."""
+    return headline(tokenizer, *read(model, tokenizer, text), prior, decoding, language)

@@ -12,10 +12,8 @@ import random
 import time
 from pathlib import Path
 
-import numpy as np
-
 from gallery import cards
-from gallery.preprocessing.text import split_sentences, without_dateline
+from gallery.preprocessing.text import split_sentences
 from gallery.summarization import baselines, compressive
 from gallery.summarization.compressive import decoding_of
 from gallery.summarization.data import load_documents
@@ -68,10 +66,15 @@ def mean_scores(outputs, documents, kind):
     return {k: v / 100 for k, v in scores.items()}
 
 
+def scores_of(outputs, documents, kind):
+    """{method: {"rouge1", "rouge2", "rougeL" (fractions), "ms_per_document"}} of `method_outputs`."""
+    return {method: {**mean_scores(texts, documents, kind), "ms_per_document": 1000 * seconds / len(documents)}
+            for method, (texts, seconds) in outputs.items()}
+
+
 def score_methods(documents, kind, methods, model_dir=None, progress=None):
-    """{method: {"rouge1", "rouge2", "rougeL" (fractions), "ms_per_document"}} over `documents`."""
-    return {method: {**mean_scores(outputs, documents, kind), "ms_per_document": 1000 * seconds / len(documents)}
-            for method, (outputs, seconds) in method_outputs(documents, kind, methods, model_dir, progress).items()}
+    """`scores_of` each method over `documents`."""
+    return scores_of(method_outputs(documents, kind, methods, model_dir, progress), documents, kind)
 
 
 def per_source(outputs, documents, kind):
@@ -99,8 +102,7 @@ def evaluate_model(model_dir, dataset, data_dir=None, split="test", kind=None, l
     if kind == "headline" and not all(d.title for d in documents):
         raise UserError(f"{dataset} {split} has documents without a title; headlines cannot be scored.")
     outputs = method_outputs(documents, kind, ("neural", *BASELINES[kind]), model_dir)
-    scores = {method: {**mean_scores(texts, documents, kind), "ms_per_document": 1000 * seconds / len(documents)}
-              for method, (texts, seconds) in outputs.items()}
+    scores = scores_of(outputs, documents, kind)
     neural = scores.pop("neural")
     evaluation = {
         "split": split, "dataset": dataset, "examples": len(documents), "command": command, "date": cards.now(),
@@ -123,14 +125,13 @@ def choose_decoding(model_dir, dataset, data_dir=None, split="validation", limit
     if model.name != "headline_tagger":
         raise UserError(f"{model_dir} is not a compressive headline tagger; only taggers have decoding settings.")
     documents = load_documents(dataset, data_dir, split, limit)
-    prior, language, current = compressive.title_prior(str(model_dir)), card.get("language", "en"), decoding_of(card)
+    prior, language = compressive.title_prior(str(model_dir)), compressive.model_language(card)
+    current = decoding_of(card)
     import keras
 
     read, bar = [], keras.utils.Progbar(len(documents), unit_name="document")
     for document in documents:
-        text = without_dateline(document.text)
-        tokens = compressive.pieces(tokenizer, text)
-        read.append((text, tokens, np.asarray(model(tokens[0][None], training=False))[0]))
+        read.append(compressive.read(model, tokenizer, document.text))
         bar.add(1)
     grid = list(itertools.product(*DECODING_GRID.values()))
     results, bar = [], keras.utils.Progbar(len(grid), unit_name="setting")

@@ -214,7 +214,7 @@ def export_saved_model(model_dir, out):
     model_dir = Path(model_dir)
     model, sentencepiece, card = load_model(str(model_dir))
     tokenizer = tf_text.SentencepieceTokenizer(model=(model_dir / TOKENIZER_FILE).read_bytes())
-    language = card.get("language", "en")
+    language = compressive.model_language(card)
     one = (lambda model, tokenizer, text: headline_tf(model, tokenizer, language, text)  # noqa: E731
            ) if output_name(card) == "headline" else summary_tf
     prior = None

@@ -157,10 +157,10 @@ def choose(sentences, text, kind, method, language, model_dir):
         model, tokenizer, card = load_model(folder)
         if model.name == "headline_tagger":
             headline = compressive.headline_of(model, tokenizer, text, compressive.title_prior(folder),
-                                               compressive.decoding_of(card), card.get("language", "en"))
+                                               compressive.decoding_of(card), compressive.model_language(card))
         else:  # the copy Transformer writes freely: what is not a readable headline gives way to Lead's
             headline = decode(tokenizer, headline_ids(model, tokenizer, text))
-            if not compressive.readable(headline, card.get("language", "en")):
+            if not compressive.readable(headline, compressive.model_language(card)):
                 headline, fell_back = baselines.first_words(text), True
     return headline, supporting_sentences(sentences, headline, language), fell_back
 
