@@ -16,7 +16,7 @@ how_it_works(
     "by step, until the textures of SqueezeNet's feature maps (their Gram matrices) match the painting's while "
     "the features of the photo's content stay; about a minute on a CPU. Each network's card compares its losses "
     "with 300 optimisation steps on held-out photos.")
-picked = image_input("style", "style", examples="emotion")
+picked = image_input("style", "style")
 if picked is None:
     st.info("Choose an example, upload a photo or take one with the camera.")
     st.stop()

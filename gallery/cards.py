@@ -59,10 +59,12 @@ def now():
 
 
 def provenance(model_dir):
-    """{"model", "sha256", "command"}: which trained network another one starts from, and how it was made."""
-    card = load_card(model_dir)
-    return {"model": str(model_dir), "sha256": card.get("file", {}).get("sha256", ""),
-            "command": card.get("training", {}).get("command", "unknown")}
+    """{"model", "sha256", "command"}: which trained network another one starts from, and how it was made (with
+    its own "started_from" when it was fine-tuned too)."""
+    training = load_card(model_dir).get("training", {})
+    earlier = {"started_from": training["started_from"]} if training.get("started_from") else {}
+    return {"model": str(model_dir), "sha256": load_card(model_dir).get("file", {}).get("sha256", ""),
+            "command": training.get("command", "unknown"), **earlier}
 
 
 def update(model_dir, **sections):
@@ -148,6 +150,11 @@ def render_markdown(card):
         parts += ["## Evaluation", "", f"Split: **{evaluation.get('split')}** ({evaluation.get('examples')} examples), "
                   f"measured {evaluation.get('date')} with:", "", f"    {evaluation.get('command')}", "",
                   _table([(key, format_metric(key, value)) for key, value in metrics.items()]), ""]
+        second = evaluation.get("second_set")
+        if second:
+            parts += [f"Second held-out set: {second['examples']} photos of `{second['folder']}` ({second['rule']}), "
+                      f"{second['size']}, never trained on:", "",
+                      _table([(key, format_metric(key, value)) for key, value in second["metrics"].items()]), ""]
         baselines = evaluation.get("baselines")
         if baselines:
             parts += ["Baselines on the same documents, same run:", "", "| method | " + " | ".join(metrics) + " |",
@@ -200,10 +207,15 @@ def render_markdown(card):
                           if key not in ("command", "date")]), ""]
     if training:
         parts += ["## Training", ""]
-        start = training.get("started_from")
-        if start:
-            parts += [f"Started from the network in `{start['model']}` (sha256 `{start['sha256']}`), trained with:",
-                      "", f"    {start['command']}", "", "then continued with:", ""]
+        chain, start = [], training.get("started_from")
+        while start:  # the earliest network first
+            chain.insert(0, start)
+            start = start.get("started_from")
+        for step, start in enumerate(chain):
+            parts += [f"{'Started from' if step == 0 else 'then continued as'} the network in `{start['model']}` "
+                      f"(sha256 `{start['sha256']}`), trained with:", "", f"    {start['command']}", ""]
+        if chain:
+            parts += ["then continued with:", ""]
         else:
             parts += ["Reproduce with:", ""]
         parts += [f"    {training.get('command')}", "",

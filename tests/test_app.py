@@ -173,11 +173,14 @@ def test_summarisation_page_rejects_binary_uploads(tiny_summarizers):
 
 
 def test_style_page_fast_and_own_style(tiny_style, squeezenet, shared_data):
-    """Example × fast, Example × own style, Upload × own style (two uploaders on one page), Upload × fast."""
+    """Example × fast, Example × own style, Upload × own style (two uploaders on one page), Upload × fast,
+    Camera × fast, Camera × own style."""
     app = AppTest.from_file(APP, default_timeout=300).run().switch_page("style.py").run()
     assert not app.exception
     assert app.selectbox(key="style_name").value == "tiny_wave"
     assert len(app.get("download_button")) == 1  # the fast result is ready at once
+    assert app.selectbox(key="style_example").options == [  # real content photos, not the emotion page's
+        "astronaut eileen collins nasa", "cat chelsea", "coffee cup", "rocket launch spacex"]
     app.radio(key="style_kind").set_value("My own style image (optimisation)").run()
     assert not app.exception
     app.radio(key="style_source").set_value("Upload").run()
@@ -200,3 +203,10 @@ def test_style_page_fast_and_own_style(tiny_style, squeezenet, shared_data):
     assert not app.exception and "1×1 pixels" in app.warning[0].value
     app.radio(key="style_kind").set_value(app.radio(key="style_kind").options[0]).run()
     assert not app.exception and len(app.get("download_button")) == 1
+    app.radio(key="style_source").set_value("Camera").run()  # Camera × fast, then Camera × own style
+    app.camera_input(key="style_camera").set_value(("camera.jpg", photo, "image/jpeg")).run()
+    assert not app.exception and len(app.get("download_button")) == 1
+    app.radio(key="style_kind").set_value("My own style image (optimisation)").run()
+    app.file_uploader(key="style_painting_upload").set_value(("scream.jpg", style, "image/jpeg")).run()
+    app.button(key="style_run").click().run()
+    assert not app.exception and "optimize" in app.get("image")[-1].proto.imgs[0].caption

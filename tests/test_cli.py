@@ -112,6 +112,21 @@ def test_card_metrics_are_formatted_by_kind():
     assert format_metric("ms_per_512px_image", 236.4) == "236"
 
 
+def test_a_chain_of_fine_tunings_is_recorded_earliest_first(tmp_path):
+    from gallery import cards
+
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    for folder in (first, second, third):
+        folder.mkdir()
+    cards.update(first, file={"sha256": "aaa"}, training={"command": "train from scratch"})
+    cards.update(second, file={"sha256": "bbb"}, training={"command": "tune at 512", "started_from": cards.provenance(first)})
+    cards.update(third, training={"command": "tune on photos", "started_from": cards.provenance(second)})
+    assert cards.provenance(second)["started_from"]["sha256"] == "aaa"
+    text = (third / "README.md").read_text()
+    assert text.index("train from scratch") < text.index("tune at 512") < text.index("tune on photos")
+    assert "Started from the network in" in text and "then continued as the network in" in text
+
+
 def test_a_folder_given_as_input_file_is_a_clear_error(tmp_path):
     result = run_cli("predict", "summarization", tmp_path)
     assert result.returncode == 2

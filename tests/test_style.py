@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,6 +65,47 @@ def test_held_out_photos_are_every_third(shared_data):
     assert len(held_out) >= 2 and not set(train) & set(held_out)
 
 
+@pytest.mark.parametrize("count, held", [(7, 3), (450, 113), (2000, 100)])
+def test_about_100_photos_of_a_large_folder_are_held_out(tmp_path, count, held):
+    for i in range(count):
+        (tmp_path / f"{i:05d}.jpg").touch()
+    train, held_out = split_photos(tmp_path)
+    assert len(held_out) == held and len(train) == count - held and held_out[0].name == "00000.jpg"
+
+
+def test_evaluate_reports_both_held_out_sets_and_reuses_the_references(tiny_style, shared_data, monkeypatch,
+                                                                      tmp_path):
+    from gallery.style import evaluate
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i, path in enumerate(sorted((shared_data / "content").glob("*.jpg"))[:6]):
+        Image.fromarray(photo(path, 48).astype(np.uint8)).save(photos / f"{i}.jpg")
+    monkeypatch.setattr(evaluate, "REFERENCE_CACHE", tmp_path / "cache")
+    model = tmp_path / "model"
+    shutil.copytree(tiny_style, model)
+    result = evaluate.evaluate_model(model, shared_data / "content", size=64, steps=2, photos_dir=photos, report=None)
+    second = result["second_set"]
+    assert second["examples"] == 2 and second["rule"].startswith("one in 3 of 6 photos")
+    assert second["metrics"]["style_loss_vs_optimisation"] > 0
+    cached = sorted((tmp_path / "cache").iterdir())
+    assert len(cached) == 3 + 2
+    again = evaluate.evaluate_model(model, shared_data / "content", size=64, steps=2, photos_dir=photos, report=None)
+    assert sorted((tmp_path / "cache").iterdir()) == cached
+    assert again["second_set"]["metrics"] == second["metrics"]
+    assert "Second held-out set: 2 photos" in (model / "README.md").read_text()
+
+
+def test_strength_is_the_share_of_the_style():
+    from gallery.style.predict import finished
+
+    photo, stylised = np.zeros((4, 4, 3), np.uint8), np.full((4, 4, 3), 200, np.uint8)
+    plain, kept = finished(stylised, photo, 0.5), finished(stylised, photo, 0.5, keep_colors=True)
+    assert 125 <= plain.mean() <= 140  # 0.5 ** 0.6 of the way, not half
+    assert kept.mean() > 0.65 * np.asarray(finished(stylised, photo, 1.0, keep_colors=True)).mean()
+    assert (finished(stylised, photo, 0.0) == photo).all() and (finished(stylised, photo, 1.0) == stylised).all()
+
+
 def test_optimisation_lowers_the_style_loss(shared_data, squeezenet):
     from gallery.style.lossnet import feature_extractor
     from gallery.style.optimize import stylise_by_optimisation
@@ -78,6 +120,19 @@ def test_optimisation_lowers_the_style_loss(shared_data, squeezenet):
     assert steps == list(range(1, 21))
     _, start, _ = stylise_by_optimisation(extractor, content, style, steps=1)
     assert final["style"] < 0.8 * start["style"]
+
+
+def test_optimisation_of_any_size_runs_padded_to_16_and_returns_that_size(shared_data, squeezenet):
+    from gallery.style.lossnet import feature_extractor
+    from gallery.style.optimize import padded, stylise_by_optimisation
+
+    content = np.asarray(Image.open(shared_data / "content" / "sailboat.jpg").convert("RGB").resize((45, 70)))
+    assert padded(content).shape == (1, 80, 48, 3) and (padded(content)[0, :70, :45] == content).all()
+    assert padded(content)[0, 70, 0, 0] == content[68, 0, 0]  # reflected, not repeated
+    previews = []
+    image, _, _ = stylise_by_optimisation(feature_extractor("squeezenet", squeezenet), content, content, steps=2,
+                                          preview_every=1, report=lambda *args: previews.append(args[-1].shape))
+    assert image.shape == content.shape and previews == [content.shape] * 2
 
 
 def test_coarse_to_fine_reports_every_step_and_keeps_the_size(shared_data, squeezenet):

@@ -10,7 +10,8 @@ def add_arguments(action, parser):
     if action == "train":
         parser.add_argument("--style-image", required=True, help="the painting to learn")
         parser.add_argument("--content-dir", required=True,
-                            help="a folder of photos (every third is held out), or coco (tfds coco/2017, download)")
+                            help="a folder of photos (held out: every k-th in name order, k = max(3, photos // 100)), or coco "
+                                 "(tfds coco/2017, download)")
         parser.add_argument("--extra-content-dir", help="more content images, e.g. CIFAR-10 train (upscaled)")
         parser.add_argument("--out", help="output folder (default models/style/STYLE_NAME)")
         parser.add_argument("--init-from", help="a fast style network folder to start from (fine-tuning)")
@@ -25,9 +26,11 @@ def add_arguments(action, parser):
     if action in ("evaluate", "export", "bench"):
         parser.add_argument("--model", help="a fast style network folder (default: every shipped style)")
     if action == "evaluate":
-        parser.add_argument("--content-dir", required=True, help="photos; the held-out third is used")
+        parser.add_argument("--content-dir", required=True, help="photos; the held-out ones are used (every third of a small folder)")
         parser.add_argument("--size", type=int, default=512)
         parser.add_argument("--steps", type=int, default=300, help="optimisation steps for the reference")
+        parser.add_argument("--photos-dir", help="a second held-out set: the held-out photos of this folder (about "
+                            "100 of a large one, e.g. style_photos), at their own size")
     if action == "predict":
         parser.add_argument("content", help="the photo to stylise")
         parser.add_argument("--style", required=True, help="a shipped style name or a style image file")
@@ -54,13 +57,18 @@ def evaluate(args, command):
     folders = [args.model] if args.model else list(shipped_styles().values())
     results = {str(folder): evaluate_model(folder, args.content_dir, args.size, args.steps, args.loss_network,
                                            args.loss_network_weights, command=command,
-                                           report=None if args.json else print) for folder in folders}
+                                           report=None if args.json else print, photos_dir=args.photos_dir) for folder in folders}
     if not args.json:
         for folder, result in results.items():
             metrics = result["metrics"]
             print(f"{folder}: style loss {metrics['style_loss']:.2f} = {metrics['style_loss_vs_optimisation']:.2f}× "
                   f"optimisation's; content loss {metrics['content_loss']:.0f} "
                   f"({metrics['content_loss_vs_optimisation']:.2f}×); {metrics['ms_per_512px_image']:.0f} ms per 512 px")
+            if "second_set" in result:
+                second = result["second_set"]["metrics"]
+                print(f"{folder}, {result['second_set']['examples']} held-out photos of {args.photos_dir}: style "
+                      f"{second['style_loss_vs_optimisation']:.2f}×, content {second['content_loss_vs_optimisation']:.2f}× "
+                      "optimisation's")
     return results
 
 

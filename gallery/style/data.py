@@ -2,7 +2,8 @@
 
 COCO (tfds `coco/2017`, `--content-dir coco`) is the usual training set; offline, many random crops at random scales
 of a few photos (plus, optionally, any other image folder such as CIFAR-10, upscaled) stand in.
-Held out for evaluation: every third photo of the content folder in name order (index % 3 == 0).
+Held out for evaluation: every k-th photo of a folder in name order, k = max(3, photos // 100), so about 100 of a
+large folder (100 of the 2,000 `style_photos`) and every third of a small one (3 of the 7 content photos).
 """
 
 from pathlib import Path
@@ -21,10 +22,22 @@ def image_files(folder):
     return files
 
 
+def held_out_every(count):
+    """k of the held-out rule: every k-th of `count` photos (in name order) is never trained on."""
+    return max(3, count // 100)
+
+
+def held_out_rule(folder):
+    """The rule in words, for model cards: "one in 20 of 2000 photos, in name order from the first"."""
+    count = len(image_files(folder))
+    return f"one in {held_out_every(count)} of {count} photos, in name order from the first"
+
+
 def split_photos(folder):
     """(training photos, held-out photos) of a content folder."""
     files = image_files(folder)
-    return [p for i, p in enumerate(files) if i % 3], [p for i, p in enumerate(files) if i % 3 == 0]
+    every = held_out_every(len(files))
+    return [p for i, p in enumerate(files) if i % every], [p for i, p in enumerate(files) if i % every == 0]
 
 
 def fit_within(image, size):
@@ -70,7 +83,7 @@ def training_content(content_dir, size, count, extra_dir=None, seed=0):
     else:
         photos = [fit_within(read_image(p), 1024) for p in split_photos(content_dir)[0]]
     if not photos:
-        raise UserError(f"{content_dir} needs at least two photos (every third one is held out).")
+        raise UserError(f"{content_dir} needs at least two photos (the first of every three is held out).")
     extra_count = count // 4 if extra_dir else 0
     crops = [random_crops(photos, size, count - extra_count, rng)]
     if extra_count:

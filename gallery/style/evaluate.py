@@ -1,12 +1,17 @@
 """Evaluate a fast style network on held-out photos against optimisation on the same pairs.
 
-For every held-out photo of `--content-dir` (every third one in name order, never trained on),
-at `--size` px: content, style and total-variation loss under the loss network for the fast
-network's output and for `--steps` full-size steps of optimisation from the photo; plus milliseconds per
-512×512 image for the fast network, and `held_out_examples.jpg` (photo | fast | optimisation per
-row). The only writer of the card's `evaluation` section.
+Two held-out sets, never trained on (`gallery.style.data.split_photos`): the held-out photos of
+`--content-dir`, at `--size` px (the longer side), and, with `--photos-dir`, those of a large photo
+folder such as `style_photos` (about 100) at their own size. For each photo: content, style and
+total-variation loss under the loss network for the fast network's output and for `--steps`
+full-size steps of optimisation from the photo. The optimised references depend only on the
+style, the photo, the size, the steps and the loss network, so they are kept in
+`data/cache/style_references/` and computed once. Plus milliseconds per 512×512 image for the fast
+network and `held_out_examples.jpg` (photo | fast | optimisation per row, from the first set).
+The only writer of the card's `evaluation` section.
 """
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -16,11 +21,14 @@ from PIL import Image
 from gallery import cards
 from gallery.benchmarks import median_seconds
 from gallery.preprocessing.images import read_image
-from gallery.style.data import fit_within, split_photos
+from gallery.style.data import fit_within, held_out_rule, split_photos
 from gallery.style.lossnet import style_targets
 from gallery.style.models import PerceptualLosses
 from gallery.style.optimize import stylise_by_optimisation
 from gallery.style.predict import fast_stylise, load_transform, loss_network, resized
+
+REFERENCE_CACHE = Path(__file__).resolve().parents[2] / "data" / "cache" / "style_references"
+REFERENCE_VERSION = 2  # bumped whenever the optimisation's code changes what it returns (2: padded to 16 px)
 
 
 def losses_of(losses, image, photo):
@@ -29,8 +37,63 @@ def losses_of(losses, image, photo):
     return {name: float(np.asarray(value)[0]) for name, value in values.items()}
 
 
+def reference_key(style, photo, steps, network, extractor):
+    """A digest of everything the optimised reference depends on."""
+    digest = hashlib.sha1()
+    for array in (style, photo):
+        digest.update(repr(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(f"{steps} {network} {REFERENCE_VERSION}".encode())
+    for weight in extractor.weights[:2]:  # the loss network's first weights tell its files apart
+        digest.update(np.asarray(weight).tobytes())
+    return digest.hexdigest()
+
+
+def optimised_reference(extractor, photo, style, steps, network):
+    """(uint8 image, seconds) of `steps` optimisation steps from `photo` toward `style`, cached in REFERENCE_CACHE."""
+    cache = REFERENCE_CACHE
+    path = cache / f"{reference_key(style, photo, steps, network, extractor)}.npz"
+    if path.exists():
+        with np.load(path) as stored:
+            return stored["image"], float(stored["seconds"])
+    start = time.perf_counter()
+    image, _, _ = stylise_by_optimisation(extractor, photo, style, steps=steps)
+    seconds = time.perf_counter() - start
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, image=image, seconds=seconds)
+    return image, seconds
+
+
+def mean_of(rows, key):
+    return float(np.mean([row[key] for row in rows]))
+
+
+def held_out_metrics(model, extractor, losses, style, photos, size, steps, network, report=print):
+    """(metrics, rows of photo | fast | optimisation) over the `photos` files, each resized to `size` (None: as
+    they are)."""
+    fast, optimised, rows = [], [], []
+    for path in photos:
+        photo = read_image(path) if size is None else resized(read_image(path), size)
+        quick = fast_stylise(model, photo)
+        image, seconds = optimised_reference(extractor, photo, style, steps, network)
+        fast.append(losses_of(losses, quick, photo))
+        optimised.append(losses_of(losses, image, photo))
+        rows.append(resized(np.concatenate([photo, quick, image], axis=1), 3 * 256))
+        if report:
+            report(f"{path.name}: fast style loss {fast[-1]['style']:.2f}, optimisation ({steps} steps, "
+                   f"{seconds:.0f} s) {optimised[-1]['style']:.2f}")
+    metrics = {
+        "content_loss": mean_of(fast, "content"), "style_loss": mean_of(fast, "style"), "tv": mean_of(fast, "tv"),
+        "optimisation_content_loss": mean_of(optimised, "content"),
+        "optimisation_style_loss": mean_of(optimised, "style"), "optimisation_tv": mean_of(optimised, "tv"),
+        "style_loss_vs_optimisation": mean_of(fast, "style") / mean_of(optimised, "style"),
+        "content_loss_vs_optimisation": mean_of(fast, "content") / mean_of(optimised, "content"),
+    }
+    return metrics, rows
+
+
 def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeezenet", weights_path=None,
-                   command="", report=print):
+                   command="", report=print, photos_dir=None):
     model_dir = Path(model_dir)
     model = load_transform(str(model_dir))
     extractor = loss_network(network, weights_path)
@@ -38,33 +101,19 @@ def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeeze
                        else read_image(cards.load_card(model_dir)["training"]["config"]["style_image"]), 512)
     losses = PerceptualLosses(extractor, style_targets(extractor, style))
     held_out = split_photos(content_dir)[1]
-    fast, optimised, rows = [], [], []
-    for path in held_out:
-        photo = resized(read_image(path), size)
-        quick = fast_stylise(model, photo)
-        fast.append(losses_of(losses, quick, photo))
-        start = time.perf_counter()
-        image, _, _ = stylise_by_optimisation(extractor, photo, style, steps=steps)
-        optimised.append(losses_of(losses, image, photo))
-        rows.append(resized(np.concatenate([photo, quick, image], axis=1), 3 * 256))
-        if report:
-            report(f"{path.name}: fast style loss {fast[-1]['style']:.2f}, optimisation ({steps} steps, "
-                   f"{time.perf_counter() - start:.0f} s) {optimised[-1]['style']:.2f}")
-    mean = lambda rows, key: float(np.mean([row[key] for row in rows]))  # noqa: E731
+    metrics, rows = held_out_metrics(model, extractor, losses, style, held_out, size, steps, network, report)
     square = np.zeros((512, 512, 3), np.uint8)
-    metrics = {
-        "content_loss": mean(fast, "content"), "style_loss": mean(fast, "style"), "tv": mean(fast, "tv"),
-        "optimisation_content_loss": mean(optimised, "content"), "optimisation_style_loss": mean(optimised, "style"),
-        "optimisation_tv": mean(optimised, "tv"),
-        "style_loss_vs_optimisation": mean(fast, "style") / mean(optimised, "style"),
-        "content_loss_vs_optimisation": mean(fast, "content") / mean(optimised, "content"),
-        "ms_per_512px_image": 1000 * median_seconds(lambda: fast_stylise(model, square), 5),
-    }
+    metrics["ms_per_512px_image"] = 1000 * median_seconds(lambda: fast_stylise(model, square), 5)
     height = min(row.shape[0] for row in rows)
     Image.fromarray(np.concatenate([row[:height] for row in rows])).save(model_dir / "held_out_examples.jpg",
                                                                          quality=85)
-    evaluation = {"split": "held-out photos", "pictures": ["held_out_examples.jpg"], "examples": len(held_out), "photos": [p.name for p in held_out],
-                  "size": size, "optimisation_steps": steps, "loss_network": network, "command": command,
-                  "date": cards.now(), "metrics": metrics}
+    evaluation = {"split": "held-out photos", "pictures": ["held_out_examples.jpg"], "examples": len(held_out),
+                  "photos": [p.name for p in held_out], "size": size, "optimisation_steps": steps,
+                  "loss_network": network, "command": command, "date": cards.now(), "metrics": metrics}
+    if photos_dir:
+        photos = split_photos(photos_dir)[1]
+        second, _ = held_out_metrics(model, extractor, losses, style, photos, None, steps, network, report)
+        evaluation["second_set"] = {"folder": str(photos_dir), "examples": len(photos), "size": "as they are",
+                                    "rule": held_out_rule(photos_dir), "metrics": second}
     cards.update(model_dir, evaluation=evaluation, file=cards.artifact_info(model_dir))
     return evaluation

@@ -11,11 +11,14 @@ import numpy as np
 from keras import layers, ops
 from PIL import Image
 
-from gallery.style.config import STYLE_WEIGHTS
+from gallery.style.config import OPTIMISATION_WEIGHTS, STYLE_WEIGHTS
 from gallery.style.lossnet import style_targets
 from gallery.style.models import PerceptualLosses, mean_of_output
 
 MIN_COARSE_SIDE = 128  # the half-size pass needs this many pixels on the longer side to be worth it
+# SqueezeNet's valid-padded pooling leaves the last rows and columns of other sizes half-seen: there the optimisation
+# paints saturated stripes (pixels changed 3× more than elsewhere in a 270-row image; not in a 256- or 272-row one)
+PAD_MULTIPLE = 16
 
 
 @keras.saving.register_keras_serializable("gallery")
@@ -37,25 +40,34 @@ class Pixels(layers.Layer):
 
 
 class Progress(keras.callbacks.Callback):
-    def __init__(self, pixels, steps, report, every):
+    def __init__(self, pixels, steps, report, every, height, width):
         super().__init__()
         self.pixels, self.steps, self.report, self.every = pixels, steps, report, every
+        self.height, self.width = height, width
 
     def on_train_batch_end(self, batch, logs=None):
         step = batch + 1
         preview = None
         if self.every and (step % self.every == 0 or step == self.steps):
-            preview = np.asarray(self.pixels.image)[0].round().clip(0, 255).astype(np.uint8)
+            preview = np.asarray(self.pixels.image)[0, :self.height, :self.width].round().clip(0, 255).astype(np.uint8)
         self.report(step, self.steps, logs or {}, preview)
+
+
+def padded(image, multiple=PAD_MULTIPLE):
+    """(1, H', W', 3) float32: `image` reflected past its bottom and right edges to sides divisible by `multiple`."""
+    height, width = image.shape[:2]
+    pad = [(0, -height % multiple), (0, -width % multiple), (0, 0)]
+    return np.pad(np.asarray(image, np.float32), pad, mode="reflect" if min(height, width) > 1 else "edge")[None]
 
 
 def stylise_by_optimisation(extractor, content, style, steps=300, weights=None, learning_rate=4.0, report=None,
                             preview_every=50, initial=None):
     """Optimise an image from `initial` (default: `content`, H×W×3) toward `style`; returns (uint8 image, final
-    losses, history)."""
+    losses, history). The image is optimised padded to sides divisible by 16 and cropped back."""
     weights = {**STYLE_WEIGHTS, **(weights or {})}
-    content = np.asarray(content, np.float32)[None]
-    pixels = Pixels(content if initial is None else np.asarray(initial, np.float32)[None], name="pixels")
+    height, width = np.shape(content)[:2]
+    content = padded(content)
+    pixels = Pixels(content if initial is None else padded(initial), name="pixels")
     dummy = keras.Input((1,), name="step")
     losses = PerceptualLosses(extractor, style_targets(extractor, style), extractor(content)["content"],
                               name="losses")(pixels(dummy), content)
@@ -63,15 +75,16 @@ def stylise_by_optimisation(extractor, content, style, steps=300, weights=None, 
     model.compile(keras.optimizers.Adam(learning_rate), loss={name: mean_of_output for name in losses},
                   loss_weights=weights)
     zeros = np.zeros((steps, 1), np.float32)
-    callbacks = [Progress(pixels, steps, report, preview_every)] if report else []
+    callbacks = [Progress(pixels, steps, report, preview_every, height, width)] if report else []
     history = model.fit(zeros, {name: zeros for name in losses}, batch_size=1, epochs=1, verbose=0,
                         callbacks=callbacks)
     final = {name: float(model.predict(zeros[:1], verbose=0)[name].mean()) for name in losses}
-    image = np.asarray(pixels.image)[0].round().clip(0, 255).astype(np.uint8)
+    image = np.asarray(pixels.image)[0, :height, :width].round().clip(0, 255).astype(np.uint8)
     return image, final, history.history
 
 
-def stylise_coarse_to_fine(extractor, content, style, steps=300, coarse_share=2 / 3, report=None, preview_every=50):
+def stylise_coarse_to_fine(extractor, content, style, steps=300, coarse_share=2 / 3, report=None, preview_every=50,
+                           weights=OPTIMISATION_WEIGHTS):
     """`stylise_by_optimisation` in two passes: `coarse_share` of the steps at half the size (a quarter of the
     cost each), the rest at full size from the upscaled result; images under 2·MIN_COARSE_SIDE px in one pass.
 
@@ -79,12 +92,13 @@ def stylise_coarse_to_fine(extractor, content, style, steps=300, coarse_share=2 
     content = np.asarray(content, np.uint8)
     coarse = int(round(steps * coarse_share)) if max(content.shape[:2]) >= 2 * MIN_COARSE_SIDE else 0
     if not coarse or coarse >= steps:
-        return stylise_by_optimisation(extractor, content, style, steps, report=report, preview_every=preview_every)
+        return stylise_by_optimisation(extractor, content, style, steps, weights, report=report,
+                                       preview_every=preview_every)
     small = np.asarray(Image.fromarray(content).resize((content.shape[1] // 2, content.shape[0] // 2), Image.LANCZOS))
     rough, _, _ = stylise_by_optimisation(
-        extractor, small, style, coarse, preview_every=preview_every,
+        extractor, small, style, coarse, weights, preview_every=preview_every,
         report=report and (lambda step, _, logs, preview: report(step, steps, logs, preview)))
     initial = np.asarray(Image.fromarray(rough).resize(content.shape[1::-1], Image.BICUBIC))
     return stylise_by_optimisation(
-        extractor, content, style, steps - coarse, initial=initial, preview_every=preview_every,
+        extractor, content, style, steps - coarse, weights, initial=initial, preview_every=preview_every,
         report=report and (lambda step, _, logs, preview: report(coarse + step, steps, logs, preview)))
