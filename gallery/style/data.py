@@ -83,7 +83,7 @@ def training_content(content_dir, size, count, extra_dir=None, seed=0):
     else:
         photos = [fit_within(read_image(p), 1024) for p in split_photos(content_dir)[0]]
     if not photos:
-        raise UserError(f"{content_dir} needs at least two photos (the first of every three is held out).")
+        raise UserError(f"{content_dir} needs at least two photos (the first of every three is held out for evaluation).")
     extra_count = count // 4 if extra_dir else 0
     crops = [random_crops(photos, size, count - extra_count, rng)]
     if extra_count:
