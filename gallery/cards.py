@@ -61,9 +61,10 @@ def now():
 def provenance(model_dir):
     """{"model", "sha256", "command"}: which trained network another one starts from, and how it was made (with
     its own "started_from" when it was fine-tuned too)."""
-    training = load_card(model_dir).get("training", {})
+    card = load_card(model_dir)
+    training = card.get("training", {})
     earlier = {"started_from": training["started_from"]} if training.get("started_from") else {}
-    return {"model": str(model_dir), "sha256": load_card(model_dir).get("file", {}).get("sha256", ""),
+    return {"model": str(model_dir), "sha256": card.get("file", {}).get("sha256", ""),
             "command": training.get("command", "unknown"), **earlier}
 
 

@@ -27,9 +27,9 @@ def held_out_every(count):
     return max(3, count // 100)
 
 
-def held_out_rule(folder):
-    """The rule in words, for model cards: "one in 20 of 2000 photos, in name order from the first"."""
-    count = len(image_files(folder))
+def held_out_rule(count):
+    """The rule for `count` photos in words, for model cards: "one in 20 of 2000 photos, in name order from the
+    first"."""
     return f"one in {held_out_every(count)} of {count} photos, in name order from the first"
 
 

@@ -51,15 +51,14 @@ def reference_key(style, photo, steps, network, extractor):
 
 def optimised_reference(extractor, photo, style, steps, network):
     """(uint8 image, seconds) of `steps` optimisation steps from `photo` toward `style`, cached in REFERENCE_CACHE."""
-    cache = REFERENCE_CACHE
-    path = cache / f"{reference_key(style, photo, steps, network, extractor)}.npz"
+    path = REFERENCE_CACHE / f"{reference_key(style, photo, steps, network, extractor)}.npz"
     if path.exists():
         with np.load(path) as stored:
             return stored["image"], float(stored["seconds"])
     start = time.perf_counter()
     image, _, _ = stylise_by_optimisation(extractor, photo, style, steps=steps)
     seconds = time.perf_counter() - start
-    cache.mkdir(parents=True, exist_ok=True)
+    REFERENCE_CACHE.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, image=image, seconds=seconds)
     return image, seconds
 
@@ -111,9 +110,9 @@ def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeeze
                   "photos": [p.name for p in held_out], "size": size, "optimisation_steps": steps,
                   "loss_network": network, "command": command, "date": cards.now(), "metrics": metrics}
     if photos_dir:
-        photos = split_photos(photos_dir)[1]
+        trained_on, photos = split_photos(photos_dir)
         second, _ = held_out_metrics(model, extractor, losses, style, photos, None, steps, network, report)
         evaluation["second_set"] = {"folder": str(photos_dir), "examples": len(photos), "size": "as they are",
-                                    "rule": held_out_rule(photos_dir), "metrics": second}
+                                    "rule": held_out_rule(len(trained_on) + len(photos)), "metrics": second}
     cards.update(model_dir, evaluation=evaluation, file=cards.artifact_info(model_dir))
     return evaluation

@@ -28,28 +28,34 @@ class ClipPixels(keras.constraints.Constraint):
 
 
 class Pixels(layers.Layer):
-    """A trainable image (1, H, W, 3) in [0, 255], started from `initial`; ignores its input."""
+    """A trainable image (1, H', W', 3) in [0, 255], started from `initial`; ignores its input. `shown` is the
+    (height, width) of the picture within it (the rest is padding)."""
 
-    def __init__(self, initial, **kwargs):
+    def __init__(self, initial, shown, **kwargs):
         super().__init__(**kwargs)
+        self.shown = shown
         self.image = self.add_weight(shape=initial.shape, initializer=keras.initializers.Constant(initial),
                                      constraint=ClipPixels(), name="image")
 
     def call(self, dummy):
         return self.image + 0.0 * ops.sum(dummy)
 
+    def picture(self):
+        """The shown part of the image, as uint8 (H, W, 3)."""
+        height, width = self.shown
+        return np.asarray(self.image)[0, :height, :width].round().clip(0, 255).astype(np.uint8)
+
 
 class Progress(keras.callbacks.Callback):
-    def __init__(self, pixels, steps, report, every, height, width):
+    def __init__(self, pixels, steps, report, every):
         super().__init__()
         self.pixels, self.steps, self.report, self.every = pixels, steps, report, every
-        self.height, self.width = height, width
 
     def on_train_batch_end(self, batch, logs=None):
         step = batch + 1
         preview = None
         if self.every and (step % self.every == 0 or step == self.steps):
-            preview = np.asarray(self.pixels.image)[0, :self.height, :self.width].round().clip(0, 255).astype(np.uint8)
+            preview = self.pixels.picture()
         self.report(step, self.steps, logs or {}, preview)
 
 
@@ -65,9 +71,9 @@ def stylise_by_optimisation(extractor, content, style, steps=300, weights=None, 
     """Optimise an image from `initial` (default: `content`, H×W×3) toward `style`; returns (uint8 image, final
     losses, history). The image is optimised padded to sides divisible by 16 and cropped back."""
     weights = {**STYLE_WEIGHTS, **(weights or {})}
-    height, width = np.shape(content)[:2]
+    shown = np.shape(content)[:2]
     content = padded(content)
-    pixels = Pixels(content if initial is None else padded(initial), name="pixels")
+    pixels = Pixels(content if initial is None else padded(initial), shown, name="pixels")
     dummy = keras.Input((1,), name="step")
     losses = PerceptualLosses(extractor, style_targets(extractor, style), extractor(content)["content"],
                               name="losses")(pixels(dummy), content)
@@ -75,12 +81,11 @@ def stylise_by_optimisation(extractor, content, style, steps=300, weights=None, 
     model.compile(keras.optimizers.Adam(learning_rate), loss={name: mean_of_output for name in losses},
                   loss_weights=weights)
     zeros = np.zeros((steps, 1), np.float32)
-    callbacks = [Progress(pixels, steps, report, preview_every, height, width)] if report else []
+    callbacks = [Progress(pixels, steps, report, preview_every)] if report else []
     history = model.fit(zeros, {name: zeros for name in losses}, batch_size=1, epochs=1, verbose=0,
                         callbacks=callbacks)
     final = {name: float(model.predict(zeros[:1], verbose=0)[name].mean()) for name in losses}
-    image = np.asarray(pixels.image)[0, :height, :width].round().clip(0, 255).astype(np.uint8)
-    return image, final, history.history
+    return pixels.picture(), final, history.history
 
 
 def stylise_coarse_to_fine(extractor, content, style, steps=300, coarse_share=2 / 3, report=None, preview_every=50,
