@@ -96,14 +96,37 @@ def test_evaluate_reports_both_held_out_sets_and_reuses_the_references(tiny_styl
     assert "Second held-out set: 2 photos" in (model / "README.md").read_text()
 
 
+def test_an_empty_second_set_fails_before_any_optimisation(tiny_style, shared_data, monkeypatch, tmp_path):
+    from gallery.style import evaluate
+    from gallery.tasks import UserError
+
+    monkeypatch.setattr(evaluate, "held_out_metrics", lambda *args: pytest.fail("optimised before checking"))
+    with pytest.raises(UserError, match="holds no images"):
+        evaluate.evaluate_model(tiny_style, shared_data / "content", photos_dir=tmp_path, report=None)
+
+
 def test_strength_is_the_share_of_the_style():
     from gallery.style.predict import finished
 
     photo, stylised = np.zeros((4, 4, 3), np.uint8), np.full((4, 4, 3), 200, np.uint8)
-    plain, kept = finished(stylised, photo, 0.5), finished(stylised, photo, 0.5, keep_colors=True)
-    assert 125 <= plain.mean() <= 140  # 0.5 ** 0.6 of the way, not half
-    assert kept.mean() > 0.65 * np.asarray(finished(stylised, photo, 1.0, keep_colors=True)).mean()
+    assert 125 <= finished(stylised, photo, 0.5).mean() <= 140  # 0.5 ** 0.6 of the way, not half
     assert (finished(stylised, photo, 0.0) == photo).all() and (finished(stylised, photo, 1.0) == stylised).all()
+
+
+def test_kept_colours_keep_the_photos_brightness_under_the_styles_texture():
+    from gallery.style.predict import finished
+
+    rows = np.linspace(20, 60, 32)[:, None] * np.ones((1, 32))
+    photo = np.stack([rows + 30, rows, rows], axis=-1).astype(np.uint8)  # a dark, reddish gradient
+    texture = np.random.default_rng(0).uniform(150, 250, (32, 32))
+    stylised = np.stack([texture * 0.5, texture, texture], axis=-1).astype(np.uint8)  # bright, cyan
+    luma = lambda image: np.asarray(Image.fromarray(image).convert("YCbCr"))[..., 0].astype(float)  # noqa: E731
+    kept = finished(stylised, photo, 1.0, keep_colors=True)
+    assert abs(luma(kept).mean() - luma(photo).mean()) < 2 and abs(luma(kept).std() - luma(photo).std()) < 2
+    assert np.corrcoef(luma(kept).ravel(), luma(stylised).ravel())[0, 1] > 0.95  # the texture is the style's
+    assert (kept[..., 0] > kept[..., 1]).mean() > 0.9  # still reddish
+    half = finished(stylised, photo, 0.5, keep_colors=True)
+    assert 0.5 < np.corrcoef(luma(half).ravel(), luma(stylised).ravel())[0, 1] < 0.95
 
 
 def test_optimisation_lowers_the_style_loss(shared_data, squeezenet):

@@ -100,6 +100,7 @@ def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeeze
                        else read_image(cards.load_card(model_dir)["training"]["config"]["style_image"]), 512)
     losses = PerceptualLosses(extractor, style_targets(extractor, style))
     held_out = split_photos(content_dir)[1]
+    trained_on, photos = split_photos(photos_dir) if photos_dir else (None, None)  # a bad folder fails before any work
     metrics, rows = held_out_metrics(model, extractor, losses, style, held_out, size, steps, network, report)
     square = np.zeros((512, 512, 3), np.uint8)
     metrics["ms_per_512px_image"] = 1000 * median_seconds(lambda: fast_stylise(model, square), 5)
@@ -110,7 +111,6 @@ def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeeze
                   "photos": [p.name for p in held_out], "size": size, "optimisation_steps": steps,
                   "loss_network": network, "command": command, "date": cards.now(), "metrics": metrics}
     if photos_dir:
-        trained_on, photos = split_photos(photos_dir)
         second, _ = held_out_metrics(model, extractor, losses, style, photos, None, steps, network, report)
         evaluation["second_set"] = {"folder": str(photos_dir), "examples": len(photos), "size": "as they are",
                                     "rule": held_out_rule(len(trained_on) + len(photos)), "metrics": second}
