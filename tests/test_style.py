@@ -88,12 +88,23 @@ def test_evaluate_reports_both_held_out_sets_and_reuses_the_references(tiny_styl
     second = result["second_set"]
     assert second["examples"] == 2 and second["rule"].startswith("one in 3 of 6 photos")
     assert second["metrics"]["style_loss_vs_optimisation"] > 0
+    assert 0 <= result["metrics"]["invented_dark_share"] <= 1
     cached = sorted((tmp_path / "cache").iterdir())
     assert len(cached) == 3 + 2
     again = evaluate.evaluate_model(model, shared_data / "content", size=64, steps=2, photos_dir=photos, report=None)
     assert sorted((tmp_path / "cache").iterdir()) == cached
     assert again["second_set"]["metrics"] == second["metrics"]
     assert "Second held-out set: 2 photos" in (model / "README.md").read_text()
+
+
+def test_invented_dark_counts_dark_pixels_only_where_the_photo_is_bright():
+    from gallery.style.evaluate import invented_dark
+
+    photo = np.full((10, 10, 3), 200, np.uint8)
+    photo[:, :5] = 20  # a dark half already
+    image = np.full((10, 10, 3), 180, np.uint8)
+    image[:2] = 10  # dark rows across both halves
+    assert invented_dark(image, photo) == 0.1 and invented_dark(photo, photo) == 0
 
 
 def test_an_empty_second_set_fails_before_any_optimisation(tiny_style, shared_data, monkeypatch, tmp_path):

@@ -63,7 +63,8 @@ def evaluate(args, command):
             metrics = result["metrics"]
             print(f"{folder}: style loss {metrics['style_loss']:.2f} = {metrics['style_loss_vs_optimisation']:.2f}× "
                   f"optimisation's; content loss {metrics['content_loss']:.0f} "
-                  f"({metrics['content_loss_vs_optimisation']:.2f}×); {metrics['ms_per_512px_image']:.0f} ms per 512 px")
+                  f"({metrics['content_loss_vs_optimisation']:.2f}×); {metrics['ms_per_512px_image']:.0f} ms per 512 px; "
+                  f"{100 * metrics['invented_dark_share']:.2f} % of pixels turned dark")
             if "second_set" in result:
                 second = result["second_set"]["metrics"]
                 print(f"{folder}, {result['second_set']['examples']} held-out photos of {args.photos_dir}: style "

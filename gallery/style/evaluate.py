@@ -7,7 +7,9 @@ total-variation loss under the loss network for the fast network's output and fo
 full-size steps of optimisation from the photo. The optimised references depend only on the
 style, the photo, the size, the steps and the loss network, so they are kept in
 `data/cache/style_references/` and computed once. Plus milliseconds per 512×512 image for the fast
-network and `held_out_examples.jpg` (photo | fast | optimisation per row, from the first set).
+network, the share of pixels each method turns dark where the photo is bright (`invented_dark`:
+a fast network fine-tuned too hard paints dark blobs into skies and walls), and
+`held_out_examples.jpg` (photo | fast | optimisation per row, from the first set).
 The only writer of the card's `evaluation` section.
 """
 
@@ -35,6 +37,12 @@ def losses_of(losses, image, photo):
     """{"content", "style", "tv"} of one uint8 image against its photo, under a `PerceptualLosses` layer."""
     values = losses(image[None].astype(np.float32), photo[None].astype(np.float32))
     return {name: float(np.asarray(value)[0]) for name, value in values.items()}
+
+
+def invented_dark(image, photo):
+    """Share of pixels dark in `image` (luma < 50) where `photo` is bright (luma > 100)."""
+    luma = lambda rgb: np.asarray(Image.fromarray(rgb).convert("L"))  # noqa: E731
+    return float(((luma(image) < 50) & (luma(photo) > 100)).mean())
 
 
 def reference_key(style, photo, steps, network, extractor):
@@ -75,8 +83,8 @@ def held_out_metrics(model, extractor, losses, style, photos, size, steps, netwo
         photo = read_image(path) if size is None else resized(read_image(path), size)
         quick = fast_stylise(model, photo)
         image, seconds = optimised_reference(extractor, photo, style, steps, network)
-        fast.append(losses_of(losses, quick, photo))
-        optimised.append(losses_of(losses, image, photo))
+        fast.append({**losses_of(losses, quick, photo), "dark": invented_dark(quick, photo)})
+        optimised.append({**losses_of(losses, image, photo), "dark": invented_dark(image, photo)})
         rows.append(resized(np.concatenate([photo, quick, image], axis=1), 3 * 256))
         if report:
             report(f"{path.name}: fast style loss {fast[-1]['style']:.2f}, optimisation ({steps} steps, "
@@ -87,6 +95,7 @@ def held_out_metrics(model, extractor, losses, style, photos, size, steps, netwo
         "optimisation_style_loss": mean_of(optimised, "style"), "optimisation_tv": mean_of(optimised, "tv"),
         "style_loss_vs_optimisation": mean_of(fast, "style") / mean_of(optimised, "style"),
         "content_loss_vs_optimisation": mean_of(fast, "content") / mean_of(optimised, "content"),
+        "invented_dark_share": mean_of(fast, "dark"), "optimisation_invented_dark_share": mean_of(optimised, "dark"),
     }
     return metrics, rows
 
