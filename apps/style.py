@@ -67,7 +67,7 @@ else:
         st.stop()
     style = st.selectbox("Painting", sorted(styles), format_func=painting_name,
                          key="style_name")
-    thumbnail = styles[style] / "style.jpg"
+    thumbnail = styles[style] / "style.png"
     if thumbnail.exists():
         st.image(str(thumbnail), caption="the style", width=200)
     model_card(styles[style])

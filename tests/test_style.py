@@ -97,6 +97,23 @@ def test_evaluate_reports_both_held_out_sets_and_reuses_the_references(tiny_styl
     assert "Second held-out set: 2 photos" in (model / "README.md").read_text()
 
 
+def test_evaluation_takes_the_style_as_training_saw_it(tiny_style, shared_data, monkeypatch, tmp_path):
+    from gallery import cards
+    from gallery.style import evaluate
+
+    painting = shared_data / "styles" / "wave.jpg"  # 928 × 514
+    path, style = evaluate.training_style(tiny_style)
+    assert path == painting and style.shape == (284, 512, 3)
+    saved = read_image(tiny_style / "style.png")
+    np.testing.assert_array_equal(saved, style)
+    model = tmp_path / "model"
+    shutil.copytree(tiny_style, model)
+    card = cards.load_card(model)
+    card["training"]["config"]["style_image"] = str(tmp_path / "elsewhere.jpg")
+    (model / "card.json").write_text(json.dumps(card))
+    assert evaluate.training_style(model)[0] == model / "style.png"
+
+
 def test_invented_dark_counts_dark_pixels_only_where_the_photo_is_bright():
     from gallery.style.evaluate import invented_dark
 
@@ -252,7 +269,7 @@ def test_kill_9_then_resume(shared_data, squeezenet, tmp_path):
     assert "Resuming" in resumed.stdout
     with open(out / "history.csv") as file:
         assert [int(row["epoch"]) for row in csv.DictReader(file)] == [0, 1, 2]
-    assert (out / "model.keras").exists() and (out / "style.jpg").exists()
+    assert (out / "model.keras").exists() and (out / "style.png").exists()
 
 
 def test_offline_without_weights_is_a_clear_error(monkeypatch, tmp_path):

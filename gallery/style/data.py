@@ -14,6 +14,13 @@ from PIL import Image
 from gallery.preprocessing.images import IMAGE_EXTENSIONS, ImageError, read_image
 from gallery.tasks import UserError
 
+STYLE_SIZE = 512  # the style image's longer side when its Gram matrices are taken, in training and evaluation
+
+
+def style_image(path):
+    """The style image as the loss sees it: longer side at most STYLE_SIZE."""
+    return fit_within(read_image(path), STYLE_SIZE)
+
 
 def image_files(folder):
     files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)

@@ -4,7 +4,8 @@ Two held-out sets, never trained on (`gallery.style.data.split_photos`): the hel
 `--content-dir`, at `--size` px (the longer side), and, with `--photos-dir`, those of a large photo
 folder such as `style_photos` (about 100) at their own size. For each photo: content, style and
 total-variation loss under the loss network for the fast network's output and for `--steps`
-full-size steps of optimisation from the photo. The optimised references depend only on the
+full-size steps of optimisation from the photo, both toward the style image as training saw it
+(longer side 512; the card's file, else the `style.png` training saved). The optimised references depend only on the
 style, the photo, the size, the steps and the loss network, so they are kept in
 `data/cache/style_references/` and computed once. Plus milliseconds per 512×512 image for the fast
 network, the share of pixels each method turns dark where the photo is bright (`invented_dark`:
@@ -23,7 +24,7 @@ from PIL import Image
 from gallery import cards
 from gallery.benchmarks import median_seconds
 from gallery.preprocessing.images import read_image
-from gallery.style.data import fit_within, held_out_rule, split_photos
+from gallery.style.data import held_out_rule, split_photos, style_image
 from gallery.style.lossnet import style_targets
 from gallery.style.models import PerceptualLosses
 from gallery.style.optimize import stylise_by_optimisation
@@ -100,13 +101,20 @@ def held_out_metrics(model, extractor, losses, style, photos, size, steps, netwo
     return metrics, rows
 
 
+def training_style(model_dir):
+    """(path, image) of the style the network was trained toward, as training saw it (longer side STYLE_SIZE): the
+    card's style image where that file is here, else the copy training saved beside the network."""
+    path = Path(cards.load_card(model_dir).get("training", {}).get("config", {}).get("style_image") or "")
+    path = path if path.is_file() else model_dir / "style.png"
+    return path, style_image(path)
+
+
 def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeezenet", weights_path=None,
                    command="", report=print, photos_dir=None):
     model_dir = Path(model_dir)
     model = load_transform(str(model_dir))
     extractor = loss_network(network, weights_path)
-    style = fit_within(read_image(model_dir / "style.jpg") if (model_dir / "style.jpg").exists()
-                       else read_image(cards.load_card(model_dir)["training"]["config"]["style_image"]), 512)
+    style_path, style = training_style(model_dir)
     losses = PerceptualLosses(extractor, style_targets(extractor, style))
     held_out = split_photos(content_dir)[1]
     trained_on, photos = split_photos(photos_dir) if photos_dir else (None, None)  # a bad folder fails before any work
@@ -117,7 +125,7 @@ def evaluate_model(model_dir, content_dir, size=512, steps=300, network="squeeze
     Image.fromarray(np.concatenate([row[:height] for row in rows])).save(model_dir / "held_out_examples.jpg",
                                                                          quality=85)
     evaluation = {"split": "held-out photos", "pictures": ["held_out_examples.jpg"], "examples": len(held_out),
-                  "photos": [p.name for p in held_out], "size": size, "optimisation_steps": steps,
+                  "photos": [p.name for p in held_out], "size": size, "style_image": str(style_path), "optimisation_steps": steps,
                   "loss_network": network, "command": command, "date": cards.now(), "metrics": metrics}
     if photos_dir:
         second, _ = held_out_metrics(model, extractor, losses, style, photos, None, steps, network, report)

@@ -12,17 +12,10 @@ import numpy as np
 from PIL import Image
 
 from gallery import cards, distributed, plots, training
-from gallery.preprocessing.images import read_image
-from gallery.style.data import fit_within, training_content
+from gallery.style.data import style_image, training_content
 from gallery.style.lossnet import LAYERS, feature_extractor, style_targets
 from gallery.style.models import build_transform_net, mean_of_output, training_model
 from gallery.style.predict import load_transform, painting_name
-
-STYLE_SIZE = 512  # the style image's longer side when its Gram matrices are taken
-
-
-def style_image(path):
-    return fit_within(read_image(path), STYLE_SIZE)
 
 
 @distributed.scoped
@@ -46,7 +39,7 @@ def train(config, command=""):
     training.fit_resumable(model, content, {k: zeros for k in config.weights()}, out, config.epochs,
                            config.batch_size, whole_model_checkpoints=False)
     training.save_model(transform, out)
-    Image.fromarray(fit_within(style, 256)).save(out / "style.jpg", quality=90)
+    Image.fromarray(style).save(out / "style.png")  # lossless: evaluation takes the Gram targets from it
     write_training_card(out, config, transform, command, len(content), start)
     training.finish(out)
     return out
