@@ -60,6 +60,22 @@ def test_fast_path_is_one_graph_for_every_size_with_the_eager_output():
     assert compiled_transform(model).experimental_get_tracing_count() == 1
 
 
+def test_a_network_grown_with_separable_blocks_starts_as_the_one_it_grew_from():
+    from gallery.style.models import grown_from
+    from gallery.tasks import UserError
+
+    plain = build_transform_net()
+    plain.set_weights([w + np.random.default_rng(i).normal(0, 0.05, w.shape) for i, w in enumerate(plain.get_weights())])
+    grown = grown_from(build_transform_net(separable_blocks=2), plain)
+    assert grown.count_params() > plain.count_params()
+    image = np.random.default_rng(1).integers(0, 256, (1, 37, 50, 3)).astype("float32")
+    np.testing.assert_allclose(np.asarray(grown(image)), np.asarray(plain(image)), atol=1e-3)
+    grown.get_layer("sep1_project_conv").set_weights([np.ones_like(w) for w in grown.get_layer("sep1_project_conv").get_weights()])
+    assert np.abs(np.asarray(grown(image)) - np.asarray(plain(image))).max() > 1  # the new blocks do take part
+    with pytest.raises(UserError, match="separable-blocks"):
+        grown_from(build_transform_net(), grown)
+
+
 def test_held_out_photos_are_every_third(shared_data):
     train, held_out = split_photos(shared_data / "content")
     assert len(held_out) >= 2 and not set(train) & set(held_out)

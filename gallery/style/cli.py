@@ -17,6 +17,9 @@ def add_arguments(action, parser):
         parser.add_argument("--init-from", help="a fast style network folder to start from (fine-tuning)")
         for field in ("size", "crops", "epochs", "batch_size", "seed"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=int, default=getattr(defaults, field))
+        parser.add_argument("--separable-blocks", type=int, default=defaults.separable_blocks,
+                            help="extra depthwise-separable residual blocks at the bottleneck (more capacity; a "
+                                 "network grown from --init-from starts as that network)")
         for field in ("learning_rate", "content_weight", "style_weight", "tv_weight"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
     if action in ("train", "evaluate", "predict", "bench"):

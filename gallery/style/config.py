@@ -26,6 +26,7 @@ class StyleConfig:
     tv_weight: float = STYLE_WEIGHTS["tv"]
     loss_network: str = "squeezenet"
     loss_network_weights: str = None
+    separable_blocks: int = 0  # extra depthwise-separable residual blocks at the bottleneck (capacity, see models)
     init_from: str = None  # a trained fast style network to start from (e.g. to fine-tune at a larger --size)
     seed: int = 0
 

@@ -1,6 +1,8 @@
 """The fast style network (Johnson et al. 2016, slimmed for CPUs) and the perceptual losses.
 
-Transform net: 9×9 conv, two stride-2 convs, five residual blocks, then two nearest-neighbour
+Transform net: 9×9 conv, two stride-2 convs, five residual blocks, optionally more capacity at the
+bottleneck as depthwise-separable inverted residual blocks (MobileNetV2's: 1×1 expansion, 3×3 depthwise, 1×1
+projection initialised to zero, so a network grown this way starts as the one it grew from), then two nearest-neighbour
 upsamplings each followed by a 3×3 conv (resize-convolution avoids the checkerboard artefacts of
 transposed convolutions, Odena et al. 2016), a 9×9 conv and tanh scaled to [0, 255]. Instance
 normalisation (`GroupNormalization` with one group per channel) after every inner conv. Any
@@ -16,6 +18,7 @@ import keras
 from keras import layers, ops
 
 from gallery.style.lossnet import gram_matrix
+from gallery.tasks import UserError
 
 WIDTHS = (16, 32, 64)
 
@@ -27,6 +30,16 @@ def _conv(x, filters, kernel, name, stride=1, norm=True, relu=True):
     return layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 
+def _separable_block(x, name, expansion):
+    channels = x.shape[-1]
+    y = _conv(x, channels * expansion, 1, f"{name}_expand")
+    y = layers.DepthwiseConv2D(3, padding="same", name=f"{name}_dw_conv")(y)
+    y = layers.GroupNormalization(groups=channels * expansion, epsilon=1e-3, name=f"{name}_dw_in")(y)
+    y = layers.ReLU(name=f"{name}_dw_relu")(y)
+    y = layers.Conv2D(channels, 1, kernel_initializer="zeros", name=f"{name}_project_conv")(y)
+    return layers.Add(name=name)([x, y])
+
+
 @keras.saving.register_keras_serializable("gallery")
 class CropToInput(layers.Layer):
     """Crop `x` to the height and width of `reference`."""
@@ -36,7 +49,7 @@ class CropToInput(layers.Layer):
         return x[:, :shape[1], :shape[2], :]
 
 
-def build_transform_net(widths=WIDTHS, residual_blocks=5):
+def build_transform_net(widths=WIDTHS, residual_blocks=5, separable_blocks=0, expansion=4):
     """RGB [0, 255] of any size (B, H, W, 3) → stylised RGB [0, 255] of the same size, float32."""
     image = keras.Input((None, None, 3), name="image")
     x = layers.Rescaling(1 / 255.0, name="to_unit")(image)
@@ -47,6 +60,8 @@ def build_transform_net(widths=WIDTHS, residual_blocks=5):
         y = _conv(x, widths[2], 3, f"res{block}_a")
         y = _conv(y, widths[2], 3, f"res{block}_b", relu=False)
         x = layers.Add(name=f"res{block}")([x, y])
+    for block in range(separable_blocks):
+        x = _separable_block(x, f"sep{block}", expansion)
     for step, filters in enumerate((widths[1], widths[0]), start=1):
         x = layers.UpSampling2D(2, interpolation="nearest", name=f"up{step}")(x)
         x = _conv(x, filters, 3, f"up{step}")
@@ -54,6 +69,19 @@ def build_transform_net(widths=WIDTHS, residual_blocks=5):
     x = layers.Activation("tanh", name="tanh")(x)
     x = layers.Rescaling(127.5, offset=127.5, name="to_255")(x)
     return keras.Model(image, CropToInput(name="crop")(x, image), name="style_transform")
+
+
+def grown_from(transform, trained):
+    """`transform` with the weights of `trained`, matched by layer name (its extra layers keep their own)."""
+    names = {layer.name for layer in transform.layers}
+    missing = [layer.name for layer in trained.layers if layer.weights and layer.name not in names]
+    if missing:
+        raise UserError(f"The network to start from has layers this one lacks ({', '.join(missing[:3])}, ...): "
+                        "give at least as many --separable-blocks as it has.")
+    for layer in trained.layers:
+        if layer.weights:
+            transform.get_layer(layer.name).set_weights(layer.get_weights())
+    return transform
 
 
 def content_loss(generated, content):

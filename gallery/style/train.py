@@ -14,7 +14,7 @@ from PIL import Image
 from gallery import cards, distributed, plots, training
 from gallery.style.data import style_image, training_content
 from gallery.style.lossnet import LAYERS, feature_extractor, style_targets
-from gallery.style.models import build_transform_net, mean_of_output, training_model
+from gallery.style.models import build_transform_net, grown_from, mean_of_output, training_model
 from gallery.style.predict import load_transform, painting_name
 
 
@@ -26,10 +26,10 @@ def train(config, command=""):
     out.mkdir(parents=True, exist_ok=True)
     content = training_content(config.content_dir, config.size, config.crops, config.extra_content_dir, config.seed)
     extractor = feature_extractor(config.loss_network, config.loss_network_weights)
-    transform = build_transform_net()
+    transform = build_transform_net(separable_blocks=config.separable_blocks)
     start = cards.provenance(config.init_from) if config.init_from else None
     if start:
-        transform.set_weights(load_transform(config.init_from).get_weights())
+        grown_from(transform, load_transform(config.init_from))
     style = style_image(config.style_image)
     model = training_model(transform, extractor, style_targets(extractor, style))
     model.compile(keras.optimizers.Adam(config.learning_rate), loss={k: mean_of_output for k in config.weights()},
@@ -49,14 +49,15 @@ def write_training_card(out, config, transform, command, crops, start=None):
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png", metrics=("loss", "style_loss"))
     name = painting_name(out.name)
+    separable = (f", {config.separable_blocks} depthwise-separable bottleneck blocks" if config.separable_blocks else "")
     cards.update(
         out, name=out.name, task="style", title=f"Fast style network: {name}",
-        description=f"Feed-forward network (Johnson et al. 2016, slimmed: widths 16/32/64) trained for the style "
+        description=f"Feed-forward network (Johnson et al. 2016, slimmed: widths 16/32/64{separable}) trained for the style "
                     f"of {config.style_image} on {crops} crops of {config.size} px of the training photos in "
                     f"{config.content_dir}{f', starting from {config.init_from}' if config.init_from else ''}, "
                     f"with {config.loss_network} as the loss network (content {LAYERS[config.loss_network]['content']}, "
                     f"style {LAYERS[config.loss_network]['style']}).",
-        dataset=str(config.content_dir), architecture="Johnson-style transform net, instance norm, resize-conv",
+        dataset=str(config.content_dir), architecture=f"Johnson-style transform net{separable}, instance norm, resize-conv",
         parameters=transform.count_params(), file=cards.artifact_info(out),
         input="uint8 RGB image of any size", headline_metric="style_loss_vs_optimisation",
         training={
