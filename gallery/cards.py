@@ -123,10 +123,18 @@ def format_metric(name, value):
     return f"{value * 100:.2f} %"
 
 
+COMPANION_METRICS = {"style_loss_vs_optimisation": "content_loss_vs_optimisation"}  # shown beside the headline
+
+
 def headline(card):
-    """'accuracy 94.10 % (test, 10,000 examples)'-style summary of a card's main metric."""
+    """'accuracy 94.10 % (test, 10,000 examples)'-style summary of a card's main metric (and its companion)."""
     metric = headline_metric(card)
-    return f"{metric[0]} {format_metric(metric[0], metric[1])} ({metric[2]})" if metric else "not evaluated"
+    if not metric:
+        return "not evaluated"
+    companion = COMPANION_METRICS.get(metric[0])
+    value = card["evaluation"]["metrics"].get(companion)
+    extra = f", {companion} {format_metric(companion, value)}" if value is not None else ""
+    return f"{metric[0]} {format_metric(metric[0], metric[1])}{extra} ({metric[2]})"
 
 
 def _table(rows):

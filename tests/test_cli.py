@@ -112,6 +112,18 @@ def test_card_metrics_are_formatted_by_kind():
     assert format_metric("ms_per_512px_image", 236.4) == "236"
 
 
+def test_a_style_headline_shows_the_content_ratio_beside_the_style_ratio():
+    from gallery.cards import headline
+
+    card = {"headline_metric": "style_loss_vs_optimisation",
+            "evaluation": {"split": "held-out photos", "examples": 3,
+                           "metrics": {"style_loss_vs_optimisation": 1.554, "content_loss_vs_optimisation": 1.771}}}
+    assert headline(card) == ("style_loss_vs_optimisation 1.55×, content_loss_vs_optimisation 1.77× "
+                              "(held-out photos, 3 examples)")
+    del card["evaluation"]["metrics"]["content_loss_vs_optimisation"]
+    assert headline(card) == "style_loss_vs_optimisation 1.55× (held-out photos, 3 examples)"
+
+
 def test_a_chain_of_fine_tunings_is_recorded_earliest_first(tmp_path):
     from gallery import cards
 
