@@ -113,7 +113,7 @@ def test_evaluate_reports_both_held_out_sets_and_reuses_the_references(tiny_styl
     assert "Second held-out set: 2 photos" in (model / "README.md").read_text()
 
 
-def test_evaluation_takes_the_style_as_training_saw_it(tiny_style, shared_data, monkeypatch, tmp_path):
+def test_evaluation_takes_the_style_as_training_saw_it(tiny_style, shared_data, tmp_path):
     from gallery import cards
     from gallery.style import evaluate
 

@@ -23,19 +23,21 @@ from gallery.tasks import UserError
 WIDTHS = (16, 32, 64)
 
 
+def _normalised(x, name, norm=True, relu=True):
+    if norm:
+        x = layers.GroupNormalization(groups=x.shape[-1], epsilon=1e-3, name=f"{name}_in")(x)
+    return layers.ReLU(name=f"{name}_relu")(x) if relu else x
+
+
 def _conv(x, filters, kernel, name, stride=1, norm=True, relu=True):
     x = layers.Conv2D(filters, kernel, strides=stride, padding="same", name=f"{name}_conv")(x)
-    if norm:
-        x = layers.GroupNormalization(groups=filters, epsilon=1e-3, name=f"{name}_in")(x)
-    return layers.ReLU(name=f"{name}_relu")(x) if relu else x
+    return _normalised(x, name, norm, relu)
 
 
 def _separable_block(x, name, expansion):
     channels = x.shape[-1]
     y = _conv(x, channels * expansion, 1, f"{name}_expand")
-    y = layers.DepthwiseConv2D(3, padding="same", name=f"{name}_dw_conv")(y)
-    y = layers.GroupNormalization(groups=channels * expansion, epsilon=1e-3, name=f"{name}_dw_in")(y)
-    y = layers.ReLU(name=f"{name}_dw_relu")(y)
+    y = _normalised(layers.DepthwiseConv2D(3, padding="same", name=f"{name}_dw_conv")(y), f"{name}_dw")
     y = layers.Conv2D(channels, 1, kernel_initializer="zeros", name=f"{name}_project_conv")(y)
     return layers.Add(name=name)([x, y])
 
@@ -74,13 +76,13 @@ def build_transform_net(widths=WIDTHS, residual_blocks=5, separable_blocks=0, ex
 def grown_from(transform, trained):
     """`transform` with the weights of `trained`, matched by layer name (its extra layers keep their own)."""
     names = {layer.name for layer in transform.layers}
-    missing = [layer.name for layer in trained.layers if layer.weights and layer.name not in names]
+    weighted = [layer for layer in trained.layers if layer.weights]
+    missing = [layer.name for layer in weighted if layer.name not in names]
     if missing:
         raise UserError(f"The network to start from has layers this one lacks ({', '.join(missing[:3])}, ...): "
                         "give at least as many --separable-blocks as it has.")
-    for layer in trained.layers:
-        if layer.weights:
-            transform.get_layer(layer.name).set_weights(layer.get_weights())
+    for layer in weighted:
+        transform.get_layer(layer.name).set_weights(layer.get_weights())
     return transform
 
 
