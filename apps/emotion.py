@@ -114,7 +114,8 @@ name, data = picked
 image = decoded_image(data)
 if image is None:
     st.stop()
-whole = chosen is not None and st.checkbox("The image is a face crop (skip face detection)", key="emotion_no_detect")
+whole = chosen is not None and st.checkbox("The image is a face crop (skip face detection)",
+                                        key="emotion_no_detect", persist_state="page")
 try:
     if chosen is None:
         faces = [{"box": face.box, "crop": face.crop} for face in find_faces(image, detector=detector)]

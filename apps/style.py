@@ -26,16 +26,18 @@ if photo is None:
     st.stop()
 
 styles = shipped_styles()
+# the page stops until a photo is chosen: persist_state keeps these settings (and shows them) meanwhile
 own = st.radio("Style", ["A shipped style (instant)", "My own style image (optimisation)"], horizontal=True,
-               key="style_kind", index=0 if styles else 1).startswith("My own")
+               key="style_kind", index=0 if styles else 1, persist_state="page").startswith("My own")
 left, middle, right = st.columns(3)
-size = left.select_slider("Output size (longer side, px)", [256, 384, 512, 768, 1024], value=512, key="style_size")
-strength = middle.slider("Style strength", 0.0, 1.0, 1.0, 0.05, key="style_strength")
-keep_colors = right.checkbox("Keep the photo's colours", key="style_keep_colors")
+size = left.select_slider("Output size (longer side, px)", [256, 384, 512, 768, 1024], value=512, key="style_size",
+                          persist_state="page")
+strength = middle.slider("Style strength", 0.0, 1.0, 1.0, 0.05, key="style_strength", persist_state="page")
+keep_colors = right.checkbox("Keep the photo's colours", key="style_keep_colors", persist_state="page")
 
 if own:
     upload = st.file_uploader("Style image", type=["jpg", "jpeg", "png", "webp", "bmp"], key="style_painting_upload")
-    steps = st.slider("Optimisation steps", 50, 500, 300, 50, key="style_steps")
+    steps = st.slider("Optimisation steps", 50, 500, 300, 50, key="style_steps", persist_state="page")
     if upload is None:
         st.info("Upload a painting (or any image) to take its style.")
         st.stop()
@@ -65,8 +67,8 @@ else:
     if not styles:
         st.warning("No style network is shipped yet under models/style/.")
         st.stop()
-    style = st.selectbox("Painting", sorted(styles), format_func=painting_name,
-                         key="style_name")
+    style = st.selectbox("Painting", sorted(styles), format_func=painting_name, key="style_name",
+                         persist_state="page")
     thumbnail = styles[style] / "style.png"
     if thumbnail.exists():
         st.image(str(thumbnail), caption="the style", width=200)

@@ -82,7 +82,8 @@ text, reference, origin = picked
 language = detected_language(text)
 methods = available_methods(kind, language)  # only what exists for this language
 method = right.radio("Method", methods, format_func=METHODS.get, horizontal=True,
-                     index=methods.index(default_method(kind, language)), key=f"sum_method_{kind}_{language}")
+                     index=methods.index(default_method(kind, language)), key=f"sum_method_{kind}_{language}",
+                     persist_state="page")  # kept while the page waits for text
 reference = st.text_input(f"Reference {kind} (optional, for ROUGE)", value=reference if kind == "headline" else "",
                           key=f"sum_reference_{kind}_{origin}")
 result = result_or_stop(cached_summary, text, kind, method, language)  # detected once, above

@@ -2,6 +2,7 @@
 
 import io
 import os
+import shutil
 
 import pytest
 from conftest import GERMAN, ROOT
@@ -9,6 +10,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 from test_images import png_header_only
 
+from gallery.style.predict import painting_name
 from gallery.tasks import TASKS
 
 APP = str(ROOT / "apps" / "gallery_app.py")
@@ -170,6 +172,27 @@ def test_summarisation_page_rejects_binary_uploads(tiny_summarizers):
     app.radio(key="sum_source").set_value("Upload").run()
     app.file_uploader(key="sum_upload").set_value(("data.txt", bytes(range(256)) * 8, "text/plain")).run()
     assert not app.exception and "binary" in app.error[0].value
+
+
+def test_style_page_shows_the_painting_it_uses_after_the_image_source_changes(tiny_style, shared_data):
+    """The page waits for an upload, drawing no settings; the painting picked before is still the one shown."""
+    second = tiny_style.parent / "tiny_zz_second"
+    shutil.copytree(tiny_style, second)
+    try:
+        app = AppTest.from_file(APP, default_timeout=300).run().switch_page("style.py").run()
+        app.selectbox(key="style_name").set_value("tiny_zz_second").run()
+        app.slider(key="style_strength").set_value(0.5).run()
+        app.radio(key="style_source").set_value("Upload").run()
+        assert not app.selectbox  # nothing to stylise yet
+        photo = sorted((shared_data / "content").glob("*.jpg"))[0].read_bytes()
+        app.file_uploader(key="style_upload").set_value(("photo.jpg", photo, "image/jpeg")).run()
+        box, strength = app.selectbox(key="style_name"), app.slider(key="style_strength")
+        assert box.value == "tiny_zz_second" and [e.label for e in app.expander][-1] == "Model card: tiny_zz_second"
+        # what the browser shows: the value sent with the widget, not its first option
+        assert box.proto.set_value and box.proto.raw_value == painting_name("tiny_zz_second")
+        assert strength.value == 0.5 and strength.proto.set_value
+    finally:
+        shutil.rmtree(second)
 
 
 def test_style_page_fast_and_own_style(tiny_style, squeezenet, shared_data):
