@@ -6,6 +6,7 @@ every gallery training; the shipped file is the transform network alone.
 """
 
 import dataclasses
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -57,7 +58,7 @@ def write_training_card(out, config, transform, command, crops, start=None):
                     f"{config.content_dir}{f', starting from {config.init_from}' if config.init_from else ''}, "
                     f"with {config.loss_network} as the loss network (content {LAYERS[config.loss_network]['content']}, "
                     f"style {LAYERS[config.loss_network]['style']}).",
-        dataset=str(config.content_dir), architecture=f"Johnson-style transform net{separable}, instance norm, resize-conv",
+        dataset=Path(config.content_dir).name, architecture=f"Johnson-style transform net{separable}, instance norm, resize-conv",
         parameters=transform.count_params(), file=cards.artifact_info(out),
         input="uint8 RGB image of any size", headline_metric="style_loss_vs_optimisation",
         training={
