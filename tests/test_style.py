@@ -60,18 +60,21 @@ def test_fast_path_is_one_graph_for_every_size_with_the_eager_output():
     assert compiled_transform(model).experimental_get_tracing_count() == 1
 
 
-def test_a_network_grown_with_separable_blocks_starts_as_the_one_it_grew_from():
+@pytest.mark.parametrize("growth, new_layer", [({"separable_blocks": 2}, "sep1_project_conv"),
+                                               ({"input_skip": True}, "skip2_conv"),
+                                               ({"photo_residual": True}, "photo_residual")])
+def test_a_grown_network_starts_as_the_one_it_grew_from(growth, new_layer):
     from gallery.style.models import grown_from
     from gallery.tasks import UserError
 
     plain = build_transform_net()
     plain.set_weights([w + np.random.default_rng(i).normal(0, 0.05, w.shape) for i, w in enumerate(plain.get_weights())])
-    grown = grown_from(build_transform_net(separable_blocks=2), plain)
+    grown = grown_from(build_transform_net(**growth), plain)
     assert grown.count_params() > plain.count_params()
-    image = np.random.default_rng(1).integers(0, 256, (1, 37, 50, 3)).astype("float32")
+    image = np.random.default_rng(1).integers(0, 256, (1, 37, 50, 3)).astype("float32")  # sides not divisible by 4
     np.testing.assert_allclose(np.asarray(grown(image)), np.asarray(plain(image)), atol=1e-3)
-    grown.get_layer("sep1_project_conv").set_weights([np.ones_like(w) for w in grown.get_layer("sep1_project_conv").get_weights()])
-    assert np.abs(np.asarray(grown(image)) - np.asarray(plain(image))).max() > 1  # the new blocks do take part
+    grown.get_layer(new_layer).set_weights([np.ones_like(w) for w in grown.get_layer(new_layer).get_weights()])
+    assert np.abs(np.asarray(grown(image)) - np.asarray(plain(image))).max() > 1  # the new layers do take part
     with pytest.raises(UserError, match="separable-blocks"):
         grown_from(build_transform_net(), grown)
 

@@ -20,6 +20,11 @@ def add_arguments(action, parser):
         parser.add_argument("--separable-blocks", type=int, default=defaults.separable_blocks,
                             help="extra depthwise-separable residual blocks at the bottleneck (more capacity; a "
                                  "network grown from --init-from starts as that network)")
+        parser.add_argument("--input-skip", action="store_true",
+                            help="add a full-resolution path from the photo to the output layer (keeps detail; a network "
+                                 "grown from --init-from starts as that network)")
+        parser.add_argument("--photo-residual", action="store_true",
+                            help="add the photo before the output's tanh with a learnt weight per channel, from 0")
         for field in ("learning_rate", "content_weight", "style_weight", "tv_weight"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
     if action in ("train", "evaluate", "predict", "bench"):

@@ -27,6 +27,8 @@ class StyleConfig:
     loss_network: str = "squeezenet"
     loss_network_weights: str = None
     separable_blocks: int = 0  # extra depthwise-separable residual blocks at the bottleneck (capacity, see models)
+    input_skip: bool = False  # a full-resolution path from the photo to the output layer (detail, see models)
+    photo_residual: bool = False  # the photo added before the output's tanh with a learnt weight (see models)
     init_from: str = None  # a trained fast style network to start from (e.g. to fine-tune at a larger --size)
     seed: int = 0
 

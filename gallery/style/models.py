@@ -4,7 +4,10 @@ Transform net: 9×9 conv, two stride-2 convs, five residual blocks, optionally m
 bottleneck as depthwise-separable inverted residual blocks (MobileNetV2's: 1×1 expansion, 3×3 depthwise, 1×1
 projection initialised to zero, so a network grown this way starts as the one it grew from), then two nearest-neighbour
 upsamplings each followed by a 3×3 conv (resize-convolution avoids the checkerboard artefacts of
-transposed convolutions, Odena et al. 2016), a 9×9 conv and tanh scaled to [0, 255]. Instance
+transposed convolutions, Odena et al. 2016), optionally a full-resolution path from the photo added there (two 3×3
+convs, the second initialised to zero: the photo's edges without the round trip through the bottleneck), a 9×9 conv
+and tanh scaled to [0, 255]; optionally the photo itself added before the tanh with a learnt weight per channel that
+starts at zero (`PhotoResidual`: the network can then paint over the photo, as optimisation does, not redraw it). Instance
 normalisation (`GroupNormalization` with one group per channel) after every inner conv. Any
 input size works: the output is cropped back to the input's size.
 
@@ -51,11 +54,48 @@ class CropToInput(layers.Layer):
         return x[:, :shape[1], :shape[2], :]
 
 
-def build_transform_net(widths=WIDTHS, residual_blocks=5, separable_blocks=0, expansion=4):
+@keras.saving.register_keras_serializable("gallery")
+class PadToReference(layers.Layer):
+    """Zero-pad `x` at the bottom and right to the height and width of `reference` (the upsampled features)."""
+
+    def call(self, x, reference):
+        target, shape = ops.shape(reference), ops.shape(x)
+        return ops.pad(x, [[0, 0], [0, target[1] - shape[1]], [0, target[2] - shape[2]], [0, 0]])
+
+    def compute_output_shape(self, x_shape, reference_shape):
+        return (*reference_shape[:3], x_shape[3])
+
+
+@keras.saving.register_keras_serializable("gallery")
+class PhotoResidual(layers.Layer):
+    """`x` plus the [0, 1] photo in tanh's input space (atanh of 2·photo − 1, clipped), weighted per channel from 0.
+
+    The weight is stored ÷ 4: Adam's steps are about the learning rate whatever the gradient, and one weight has to
+    travel from 0 to about 1.
+    """
+
+    def build(self, x_shape, photo_shape):
+        self.gate = self.add_weight(shape=(x_shape[-1],), initializer="zeros", name="gate")
+
+    def call(self, x, photo):
+        photo = ops.clip(photo, 0.01, 0.99) * 2.0 - 1.0
+        return x + 4.0 * self.gate * 0.5 * ops.log((1.0 + photo) / (1.0 - photo))
+
+    def compute_output_shape(self, x_shape, photo_shape):
+        return x_shape
+
+
+def _input_skip(unit_image, filters):
+    y = _conv(unit_image, filters, 3, "skip1")
+    return layers.Conv2D(filters, 3, padding="same", kernel_initializer="zeros", name="skip2_conv")(y)
+
+
+def build_transform_net(widths=WIDTHS, residual_blocks=5, separable_blocks=0, expansion=4, input_skip=False,
+                        photo_residual=False):
     """RGB [0, 255] of any size (B, H, W, 3) → stylised RGB [0, 255] of the same size, float32."""
     image = keras.Input((None, None, 3), name="image")
-    x = layers.Rescaling(1 / 255.0, name="to_unit")(image)
-    x = _conv(x, widths[0], 9, "in")
+    unit = layers.Rescaling(1 / 255.0, name="to_unit")(image)
+    x = _conv(unit, widths[0], 9, "in")
     x = _conv(x, widths[1], 3, "down1", stride=2)
     x = _conv(x, widths[2], 3, "down2", stride=2)
     for block in range(residual_blocks):
@@ -67,7 +107,11 @@ def build_transform_net(widths=WIDTHS, residual_blocks=5, separable_blocks=0, ex
     for step, filters in enumerate((widths[1], widths[0]), start=1):
         x = layers.UpSampling2D(2, interpolation="nearest", name=f"up{step}")(x)
         x = _conv(x, filters, 3, f"up{step}")
+    if input_skip:
+        x = layers.Add(name="skip")([x, PadToReference(name="skip_pad")(_input_skip(unit, widths[0]), x)])
     x = _conv(x, 3, 9, "out", norm=False, relu=False)
+    if photo_residual:
+        x = PhotoResidual(name="photo_residual")(CropToInput(name="out_crop")(x, image), unit)
     x = layers.Activation("tanh", name="tanh")(x)
     x = layers.Rescaling(127.5, offset=127.5, name="to_255")(x)
     return keras.Model(image, CropToInput(name="crop")(x, image), name="style_transform")
@@ -80,7 +124,7 @@ def grown_from(transform, trained):
     missing = [layer.name for layer in weighted if layer.name not in names]
     if missing:
         raise UserError(f"The network to start from has layers this one lacks ({', '.join(missing[:3])}, ...): "
-                        "give at least as many --separable-blocks as it has.")
+                        "give at least as many --separable-blocks as it has, and --input-skip and --photo-residual if it has them.")
     for layer in weighted:
         transform.get_layer(layer.name).set_weights(layer.get_weights())
     return transform

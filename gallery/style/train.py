@@ -27,7 +27,8 @@ def train(config, command=""):
     out.mkdir(parents=True, exist_ok=True)
     content = training_content(config.content_dir, config.size, config.crops, config.extra_content_dir, config.seed)
     extractor = feature_extractor(config.loss_network, config.loss_network_weights)
-    transform = build_transform_net(separable_blocks=config.separable_blocks)
+    transform = build_transform_net(separable_blocks=config.separable_blocks, input_skip=config.input_skip,
+                                    photo_residual=config.photo_residual)
     start = cards.provenance(config.init_from) if config.init_from else None
     if start:
         grown_from(transform, load_transform(config.init_from))
@@ -50,15 +51,17 @@ def write_training_card(out, config, transform, command, crops, start=None):
     history = plots.read_history(out / "history.csv")
     plots.training_curves(history, out / "training_curves.png", metrics=("loss", "style_loss"))
     name = painting_name(out.name)
-    separable = (f", {config.separable_blocks} depthwise-separable bottleneck blocks" if config.separable_blocks else "")
+    growth = (f", {config.separable_blocks} depthwise-separable bottleneck blocks" if config.separable_blocks else "")
+    growth += ", a full-resolution path from the photo" if config.input_skip else ""
+    growth += ", the photo added before the output" if config.photo_residual else ""
     cards.update(
         out, name=out.name, task="style", title=f"Fast style network: {name}",
-        description=f"Feed-forward network (Johnson et al. 2016, slimmed: widths 16/32/64{separable}) trained for the style "
+        description=f"Feed-forward network (Johnson et al. 2016, slimmed: widths 16/32/64{growth}) trained for the style "
                     f"of {config.style_image} on {crops} crops of {config.size} px of the training photos in "
                     f"{config.content_dir}{f', starting from {config.init_from}' if config.init_from else ''}, "
                     f"with {config.loss_network} as the loss network (content {LAYERS[config.loss_network]['content']}, "
                     f"style {LAYERS[config.loss_network]['style']}).",
-        dataset=Path(config.content_dir).name, architecture=f"Johnson-style transform net{separable}, instance norm, resize-conv",
+        dataset=Path(config.content_dir).name, architecture=f"Johnson-style transform net{growth}, instance norm, resize-conv",
         parameters=transform.count_params(), file=cards.artifact_info(out),
         input="uint8 RGB image of any size", headline_metric="style_loss_vs_optimisation",
         training={
