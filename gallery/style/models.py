@@ -78,8 +78,7 @@ class PhotoResidual(layers.Layer):
         self.gate = self.add_weight(shape=(x_shape[-1],), initializer="zeros", name="gate")
 
     def call(self, x, photo):
-        photo = ops.clip(photo, 0.01, 0.99) * 2.0 - 1.0
-        return x + 4.0 * self.gate * 0.5 * ops.log((1.0 + photo) / (1.0 - photo))
+        return x + 4.0 * self.gate * ops.arctanh(ops.clip(photo, 0.01, 0.99) * 2.0 - 1.0)
 
     def compute_output_shape(self, x_shape, photo_shape):
         return x_shape
