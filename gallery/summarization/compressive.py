@@ -60,7 +60,10 @@ PREPOSITIONS = {"en": ("of", "in", "on", "at", "to", "for", "with", "by", "from"
                 "ru": ("в", "во", "на", "с", "со", "к", "ко", "по", "о", "об", "обо", "от", "до", "из", "за", "для",
                        "без", "у", "при", "про", "через", "над", "под", "перед", "между")}  # start only a sentence
 NO_START = {"en": ("and", "or", "but", "nor", "which", "who", "whom", "whose", "that", "while", "as", "of", "to",
-                   "than", "because", "although", "if"),
+                   "than", "because", "although", "if",
+                   # an auxiliary's subject is cut off: "Have embraced digital TV", "Is pledging"
+                   "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did",
+                   "will", "would", "can", "could", "may", "might", "should", "must"),
             "ru": ("и", "а", "но", "или", "что", "чтобы", "как", "который", "которая", "которое", "которые",
                    "которых", "которым", "потому", "хотя", "если", "ли", "же")}
 NO_END = {"en": PREPOSITIONS["en"] + ("a", "an", "the", "and", "or", "but", "as", "that", "than", "its", "their", "his", "her",
