@@ -59,21 +59,19 @@ PREPOSITIONS = {"en": ("of", "in", "on", "at", "to", "for", "with", "by", "from"
                        "before", "under", "between", "against", "among", "through", "during", "without", "within"),
                 "ru": ("в", "во", "на", "с", "со", "к", "ко", "по", "о", "об", "обо", "от", "до", "из", "за", "для",
                        "без", "у", "при", "про", "через", "над", "под", "перед", "между")}  # start only a sentence
+AUXILIARIES = ("is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "will", "would", "can",
+               "could", "may", "might")  # English: a headline neither starts (its subject cut off) nor ends on one
 NO_START = {"en": ("and", "or", "but", "nor", "which", "who", "whom", "whose", "that", "while", "as", "of", "to",
-                   "than", "because", "although", "if",
-                   # an auxiliary's subject is cut off: "Have embraced digital TV", "Is pledging"
-                   "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did",
-                   "will", "would", "can", "could", "may", "might", "should", "must"),
+                   "than", "because", "although", "if", "do", "does", "did", "should", "must") + AUXILIARIES,
             "ru": ("и", "а", "но", "или", "что", "чтобы", "как", "который", "которая", "которое", "которые",
                    "которых", "которым", "потому", "хотя", "если", "ли", "же")}
 NO_END = {"en": PREPOSITIONS["en"] + ("a", "an", "the", "and", "or", "but", "as", "that", "than", "its", "their", "his", "her",
-                 "our", "my", "your", "is", "are", "was", "were", "be", "been", "has", "have", "had", "who", "which",
-                 "while", "will", "would", "can", "could", "may", "might", "this", "these", "those", "not", "no",
+                 "our", "my", "your", "who", "which", "while", "this", "these", "those", "not", "no",
                  "so", "if", "up", "off", "also", "said", "says", "very", "more", "most", "such", "s", "above", "below",
                  "across",
                  "behind", "beyond", "since", "until", "via", "per", "amid", "despite", "toward", "towards",
-                 "around", "near", "first", "last", "next", "than", "then", "being", "it", "they", "we", "he",
-                 "she"),
+                 "around", "near", "first", "last", "next", "than", "then", "it", "they", "we", "he",
+                 "she") + AUXILIARIES,
           "ru": PREPOSITIONS["ru"] + ("и", "а", "но", "или", "что",
                  "чтобы", "как", "не", "ни", "же", "ли", "бы", "который", "которая", "которое", "которые",
                  "которых", "его", "ее", "её", "их", "это", "этот", "эта", "эти", "также", "уже", "был", "была",
