@@ -268,6 +268,7 @@ def test_fine_tuning_starts_from_the_given_network(tiny_style, shared_data, sque
     start = json.loads((out / "card.json").read_text())["training"]["started_from"]
     assert start["sha256"] == json.loads((tiny_style / "card.json").read_text())["file"]["sha256"]
     assert "--size 64" in start["command"] and "Started from the network" in (out / "README.md").read_text()
+    assert json.loads((out / "card.json").read_text())["title"] == "Fast style network: Wave"  # not "Tuned"
 
 
 def test_kill_9_then_resume(shared_data, squeezenet, tmp_path):
