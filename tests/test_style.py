@@ -265,10 +265,11 @@ def test_fine_tuning_starts_from_the_given_network(tiny_style, shared_data, sque
     assert result.returncode == 0, result.stderr[-2000:]
     for tuned, start in zip(load_model(out).get_weights(), load_model(tiny_style).get_weights()):
         np.testing.assert_array_equal(tuned, start)
-    start = json.loads((out / "card.json").read_text())["training"]["started_from"]
+    card = json.loads((out / "card.json").read_text())
+    start = card["training"]["started_from"]
     assert start["sha256"] == json.loads((tiny_style / "card.json").read_text())["file"]["sha256"]
     assert "--size 64" in start["command"] and "Started from the network" in (out / "README.md").read_text()
-    assert json.loads((out / "card.json").read_text())["title"] == "Fast style network: Wave"  # not "Tuned"
+    assert card["title"] == "Fast style network: Wave"  # the painting's, not the folder's ("Tuned")
 
 
 def test_kill_9_then_resume(shared_data, squeezenet, tmp_path):
