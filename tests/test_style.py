@@ -16,7 +16,7 @@ from PIL import Image
 from test_resume import finished_epochs
 
 from gallery.preprocessing.images import read_image
-from gallery.style.data import split_photos
+from gallery.style.data import random_crops, split_photos
 from gallery.style.lossnet import gram_matrix, load_squeezenet_weights, squeezenet_trunk
 from gallery.style.models import build_transform_net
 
@@ -77,6 +77,15 @@ def test_a_grown_network_starts_as_the_one_it_grew_from(growth, new_layer):
     assert np.abs(np.asarray(grown(image)) - np.asarray(plain(image))).max() > 1  # the new layers do take part
     with pytest.raises(UserError, match="separable-blocks"):
         grown_from(build_transform_net(), grown)
+
+
+@pytest.mark.parametrize("max_upscale, upscaled", [(2.0, True), (1.0, False)])
+def test_crops_are_enlarged_at_most_max_upscale(max_upscale, upscaled):
+    photo = np.random.default_rng(0).integers(0, 256, (64, 80, 3), np.uint8)
+    crops = random_crops([photo], 64, 20, np.random.default_rng(0), max_upscale)
+    windows = [np.array_equal(crop, photo[:, x:x + 64]) or np.array_equal(crop, photo[:, x:x + 64][:, ::-1])
+               for crop in crops for x in range(17)]
+    assert sum(windows) < 20 if upscaled else sum(windows) == 20
 
 
 def test_held_out_photos_are_every_third(shared_data):

@@ -25,6 +25,9 @@ def add_arguments(action, parser):
                                  "grown from --init-from starts as that network)")
         parser.add_argument("--photo-residual", action="store_true",
                             help="add the photo before the output's tanh with a learnt weight per channel, from 0")
+        parser.add_argument("--max-upscale", type=float, default=defaults.max_upscale,
+                            help="the most a training crop is enlarged to --size (1: crops at the photos' own scale or "
+                                 "smaller, as sharp as the held-out photos)")
         for field in ("learning_rate", "content_weight", "style_weight", "tv_weight"):
             parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=getattr(defaults, field))
     if action in ("train", "evaluate", "predict", "bench"):

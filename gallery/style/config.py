@@ -18,6 +18,7 @@ class StyleConfig:
     out: str = None
     size: int = 256
     crops: int = 2400  # 800 gave clearly higher style and content losses (see README)
+    max_upscale: float = 2.0  # crops are at least size / max_upscale px of a photo (1: never upscaled, sharp)
     epochs: int = 5
     batch_size: int = 4
     learning_rate: float = 1e-3

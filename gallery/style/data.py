@@ -56,13 +56,13 @@ def fit_within(image, size):
     return np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
 
 
-def random_crops(photos, size, count, rng):
-    """`count` square crops of random side (≥ size/2 … the short side), resized to `size`, random flips."""
+def random_crops(photos, size, count, rng, max_upscale=2.0):
+    """`count` square crops of random side (≥ size / max_upscale … the short side), resized to `size`, random flips."""
     crops = np.zeros((count, size, size, 3), np.uint8)
     for i in range(count):
         image = photos[rng.integers(len(photos))]
         short = min(image.shape[:2])
-        side = int(rng.integers(min(short, max(size // 2, 32)), short + 1))
+        side = int(rng.integers(min(short, max(int(size / max_upscale), 32)), short + 1))
         top, left = rng.integers(image.shape[0] - side + 1), rng.integers(image.shape[1] - side + 1)
         crop = Image.fromarray(image[top:top + side, left:left + side]).resize((size, size), Image.BICUBIC)
         crops[i] = np.asarray(crop)[:, ::-1] if rng.random() < 0.5 else np.asarray(crop)
@@ -81,7 +81,7 @@ def coco_photos(count):
                         "Offline, pass --content-dir with a folder of photos.") from None
 
 
-def training_content(content_dir, size, count, extra_dir=None, seed=0):
+def training_content(content_dir, size, count, extra_dir=None, seed=0, max_upscale=2.0):
     """uint8 (count, size, size, 3): crops of the training photos ("coco": tfds COCO 2017), a quarter
     from `extra_dir` when given."""
     rng = np.random.default_rng(seed)
@@ -92,7 +92,7 @@ def training_content(content_dir, size, count, extra_dir=None, seed=0):
     if not photos:
         raise UserError(f"{content_dir} needs at least two photos (the first of every three is held out for evaluation).")
     extra_count = count // 4 if extra_dir else 0
-    crops = [random_crops(photos, size, count - extra_count, rng)]
+    crops = [random_crops(photos, size, count - extra_count, rng, max_upscale)]
     if extra_count:
         files = image_files(extra_dir)
         picked = [files[i] for i in rng.choice(len(files), extra_count, replace=len(files) < extra_count)]

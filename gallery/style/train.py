@@ -25,7 +25,8 @@ def train(config, command=""):
     keras.utils.set_random_seed(config.seed)
     out = config.out_dir()
     out.mkdir(parents=True, exist_ok=True)
-    content = training_content(config.content_dir, config.size, config.crops, config.extra_content_dir, config.seed)
+    content = training_content(config.content_dir, config.size, config.crops, config.extra_content_dir, config.seed,
+                               config.max_upscale)
     extractor = feature_extractor(config.loss_network, config.loss_network_weights)
     transform = build_transform_net(separable_blocks=config.separable_blocks, input_skip=config.input_skip,
                                     photo_residual=config.photo_residual)
