@@ -56,7 +56,7 @@ def fit_within(image, size):
     return np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
 
 
-def random_crops(photos, size, count, rng, max_upscale=2.0):
+def random_crops(photos, size, count, rng, max_upscale):
     """`count` square crops of random side (≥ size / max_upscale … the short side), resized to `size`, random flips."""
     crops = np.zeros((count, size, size, 3), np.uint8)
     for i in range(count):
