@@ -8,11 +8,12 @@ subword, plus `lead_bonus` among the opening `lead_words` words, plus `prior_wei
 title prior; its probability of being in the title is sigmoid(score + `calibration`).
 
 The headline is one contiguous phrase of a sentence, so that it reads as written: of the phrases
-that start among the first MAX_START words, hold MIN_WORDS–MAX_WORDS words (articles dropped, as
-headlines do), repeat no word, do not start with a conjunction or end on a function word, it is
-the one with the highest expected ROUGE-1 F1 against a `title_words`-word title, 2·Σp / (k +
-title_words). With no such phrase, the headline is Lead's. The decoding settings are per model
-(`Decoding`, in the card; chosen on the validation split).
+that start among the first MAX_START words, hold MIN_WORDS–MAX_WORDS words (articles and, in
+English, the auxiliaries of perfect, passive and progressive forms dropped, as headlines do),
+repeat no word, do not start with a conjunction or end on a function word, it is the one with the
+highest expected ROUGE-1 F1 against a `title_words`-word title, 2·Σp / (k + title_words). With no
+such phrase, the headline is Lead's. The decoding settings are per model (`Decoding`, in the card;
+chosen on the validation split).
 
 A word's title prior says how much likelier than the average word it was to be in a training
 article's title when it was in the article (log odds; the counts are written at training time to
@@ -71,7 +72,8 @@ NO_END = {"en": PREPOSITIONS["en"] + ("a", "an", "the", "and", "or", "but", "as"
                  "across",
                  "behind", "beyond", "since", "until", "via", "per", "amid", "despite", "toward", "towards",
                  "around", "near", "first", "last", "next", "than", "then", "it", "they", "we", "he",
-                 "she") + AUXILIARIES,
+                 "she", "new", "former", "other", "own", "several", "many", "some", "few", "each", "every", "any",
+                 "both") + AUXILIARIES,
           "ru": PREPOSITIONS["ru"] + ("и", "а", "но", "или", "что",
                  "чтобы", "как", "не", "ни", "же", "ли", "бы", "который", "которая", "которое", "которые",
                  "которых", "его", "ее", "её", "их", "это", "этот", "эта", "эти", "также", "уже", "был", "была",
@@ -84,6 +86,21 @@ NO_END = {"en": PREPOSITIONS["en"] + ("a", "an", "the", "and", "or", "but", "as"
 NO_END_ENDINGS = {"en": "['’]s",  # possessives and Russian adjectives: their noun follows
                   "ru": "ого|его|ому|ему|ыми|ими|ую|юю|ых|их|ск(?:ий|ая|ое|ие|им|ом|ой)"}
 NO_END_AFTER = {"en": ("to",)}  # "to offer": a verb that wants its object
+NUMERAL, LOWER_CASE, NAME = "[0-9][0-9.,]*", "[a-z].*", "[A-Z].*"  # English: no end on a numeral before a
+# lower-case word, its noun ("build 40 new lanes"), unless a name comes before it ("Sony's PlayStation 3 console")
+HAVE, BE = ("has", "have", "had"), ("is", "are", "was", "were")  # English auxiliaries a headline leaves out
+PARTICIPLE = "[a-z]{3,}ed"  # or one of IRREGULAR_PARTICIPLES (Python re and RE2)
+IRREGULAR_PARTICIPLES = ("made", "said", "won", "taken", "given", "seen", "shown", "become", "begun", "lost", "found",
+                         "told", "left", "held", "brought", "bought", "paid", "sold", "hit", "set", "put", "cut", "run",
+                         "come", "gone", "done", "got", "kept", "led", "met", "built", "sent", "spent", "thought",
+                         "struck", "fallen", "risen", "grown", "known", "drawn", "written", "chosen", "driven",
+                         "broken", "spoken", "stolen", "beaten", "hurt", "quit", "shut", "spread", "split", "let",
+                         "sought", "taught", "caught", "fought", "felt", "heard", "meant", "read", "overtaken",
+                         "withdrawn", "thrown", "blown", "flown", "proven", "sworn", "torn", "forgotten", "hidden")
+PROGRESSIVE = "[a-z]{2,}ing"  # but not NOT_PROGRESSIVE
+NOT_PROGRESSIVE = ("thing", "nothing", "something", "anything", "everything", "during")
+SUBJECT_WORDS = ("i", "you", "he", "she", "it", "we", "they", "there", "this", "that", "who", "which", "what",
+                 "where", "when", "why", "how")  # "They are to discuss" keeps its "are"
 _ABBREVIATION = re.compile(python_pattern(word_list_pattern(ABBREVIATIONS)), re.IGNORECASE)
 _SENTENCE_END = re.compile(python_pattern(sentence_end()))
 _NO_END_ENDING = {language: re.compile(f"(?:{endings})$") for language, endings in NO_END_ENDINGS.items()}
@@ -254,6 +271,31 @@ def previous_same(keys):
     return np.where(earlier, np.arange(len(keys))[:, None], -1).max(axis=0, initial=-1)
 
 
+def auxiliary_drops(have, been, be, participle, progressive, to, subject, following, preceding):
+    """Which English auxiliaries a headline leaves out, from per-word classes (numpy arrays or tf tensors alike;
+    `following(x)` is x of the next word, `preceding(x)` of the one before, False past either end): the "has" of
+    a perfect ("has filed" → "filed"), "has been" before a participle or -ing form ("has been branded" →
+    "branded"), and "is/are/was/were" before one or before "to" ("is to buy" → "to buy"), unless a pronoun
+    precedes it."""
+    verb = participle | progressive
+    return ((have & (following(participle) | (following(been) & following(following(verb)))))
+            | (been & preceding(have) & following(verb))
+            | (be & ~preceding(subject) & (following(verb) | following(to))))
+
+
+def dropped_words(lower, language):
+    """Which of the lower-cased words a headline leaves out: articles, and English `auxiliary_drops`."""
+    dropped = np.isin(lower, DROPPED.get(language, ()))
+    if language != "en" or not len(lower):
+        return dropped
+    one_of = lambda listed: np.isin(lower, listed)  # noqa: E731
+    matches = lambda pattern: np.array([re.fullmatch(pattern, w) is not None for w in lower], bool)  # noqa: E731
+    return dropped | auxiliary_drops(
+        one_of(HAVE), one_of(["been"]), one_of(BE), matches(PARTICIPLE) | one_of(IRREGULAR_PARTICIPLES),
+        matches(PROGRESSIVE) & ~one_of(NOT_PROGRESSIVE), one_of(["to"]), one_of(SUBJECT_WORDS),
+        following=lambda x: np.append(x[1:], False), preceding=lambda x: np.insert(x[:-1], 0, False))
+
+
 def phrase_table(probabilities, valid_words, kept, may_start, may_end, sentence_ends, previous, title_words):
     """(expected F1 (S, MAX_WORDS) of the phrase starting at word s with l + 1 words, or −inf where not a
     headline; its last word's index), for per-word arrays of length n (numpy; `export` has its twin)."""
@@ -308,12 +350,16 @@ def headline(tokenizer, text, tokens, logits, prior=None, decoding=None, languag
     scores = (scores + decoding.lead_bonus * (np.arange(len(words)) < decoding.lead_words)
               + decoding.prior_weight * np.array([prior.get(key, 0.0) for key in keys]))
     probabilities = 1 / (1 + np.exp(-(scores + decoding.calibration)))
-    kept = ~np.isin(lower, DROPPED.get(language, ()))
+    kept = ~dropped_words(lower, language)
     may_start = ~np.isin(lower, NO_START.get(language, ()))
     may_end = ~np.isin(lower, NO_END.get(language, ()))
     if language in _NO_END_ENDING:
         may_end &= np.array([_NO_END_ENDING[language].search(word) is None for word in lower], bool)
     may_end &= ~np.concatenate([[False], np.isin(lower[:-1], NO_END_AFTER.get(language, ()))])[:len(words)]
+    if language == "en":
+        matches = lambda pattern: np.array([re.fullmatch(pattern, w) is not None for w in words], bool)  # noqa: E731
+        may_end &= ~(matches(NUMERAL) & np.append(matches(LOWER_CASE)[1:], False)
+                     & ~np.insert(matches(NAME)[:-1], 0, False))
     ends = sentence_ends(raw, words)
     sentence_start = np.concatenate([[True], ends[:-1]])[:len(words)]
     may_start &= sentence_start | (np.concatenate([[True], may_end[:-1]])[:len(words)]  # not cut from what it needs

@@ -130,6 +130,22 @@ def is_one_of(words, listed):
         words, tf.bool)
 
 
+def dropped_words_tf(lower, language):
+    """Graph twin of `compressive.dropped_words`."""
+    dropped = is_one_of(lower, compressive.DROPPED.get(language, ()))
+    if language != "en":
+        return dropped
+    matches = lambda pattern: tf.strings.regex_full_match(lower, pattern)  # noqa: E731
+    none = tf.zeros([1], tf.bool)
+    return dropped | compressive.auxiliary_drops(
+        is_one_of(lower, compressive.HAVE), matches("been"), is_one_of(lower, compressive.BE),
+        matches(compressive.PARTICIPLE) | is_one_of(lower, compressive.IRREGULAR_PARTICIPLES),
+        matches(compressive.PROGRESSIVE) & ~is_one_of(lower, compressive.NOT_PROGRESSIVE), matches("to"),
+        is_one_of(lower, compressive.SUBJECT_WORDS),
+        following=lambda x: tf.concat([x[1:], none], 0)[:tf.size(x)],
+        preceding=lambda x: tf.concat([none, x[:-1]], 0)[:tf.size(x)])
+
+
 def phrase_table_tf(probabilities, valid_words, kept, may_start, may_end, sentence_ends, previous, title_words):
     """Graph twin of `compressive.phrase_table`."""
     n = tf.size(probabilities)
@@ -179,12 +195,16 @@ def compressive_headline_tf(model, tokenizer, starts, prior, decoding, language,
         scores += decoding.prior_weight * prior.lookup(keys)
     same = tf.equal(keys[:, None], keys[None, :]) & (tf.range(count)[:, None] < tf.range(count)[None, :])
     previous = tf.reduce_max(tf.where(same, tf.range(count)[:, None], -1), axis=0)
-    kept = ~is_one_of(lower, compressive.DROPPED.get(language, ()))
+    kept = ~dropped_words_tf(lower, language)
     may_start = ~is_one_of(lower, compressive.NO_START.get(language, ()))
     may_end = ~is_one_of(lower, compressive.NO_END.get(language, ()))
     if language in compressive.NO_END_ENDINGS:
         may_end &= ~tf.strings.regex_full_match(lower, f"(?s).*(?:{compressive.NO_END_ENDINGS[language]})")
     may_end &= ~tf.concat([[False], is_one_of(lower[:-1], compressive.NO_END_AFTER.get(language, ()))], 0)[:count]
+    if language == "en":
+        matches = lambda pattern: tf.strings.regex_full_match(words, pattern)  # noqa: E731
+        may_end &= ~(matches(compressive.NUMERAL) & tf.concat([matches(compressive.LOWER_CASE)[1:], [False]], 0)[:count]
+                     & ~tf.concat([[False], matches(compressive.NAME)[:-1]], 0)[:count])
     ends = sentence_ends_tf(raw, words, lower)
     sentence_start = tf.concat([[True], ends[:-1]], 0)[:count]
     may_start &= sentence_start | (tf.concat([[True], may_end[:-1]], 0)[:count]

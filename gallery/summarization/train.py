@@ -166,8 +166,9 @@ def description(config, train_size):
                      "times its title prior (how much likelier than the average word it was to be in a training title "
                      f"when in its article, counted in {compressive.TITLE_WORDS_FILE}); its probability of being in "
                      "the title is sigmoid(score + calibration). The headline is the contiguous phrase of one sentence, "
-                     f"{compressive.MIN_WORDS}–{compressive.MAX_WORDS} words without articles or repeats, not starting "
-                     "with a conjunction or ending on a function word, with the highest expected ROUGE-1 F1 against a "
+                     f"{compressive.MIN_WORDS}–{compressive.MAX_WORDS} words without articles, repeats or (in "
+                     "English) the auxiliaries headlines leave out (\"has filed\" → \"filed\"), not starting with "
+                     "a conjunction or ending on a function word, with the highest expected ROUGE-1 F1 against a "
                      "title of the median training length; Lead's when there is none (settings: Decoding, below)."
                      + (f" The score is the mean logit of {config.members} taggers that start from different random "
                         "weights and learn side by side." if config.members > 1 else ""))
