@@ -86,8 +86,7 @@ NO_END = {"en": PREPOSITIONS["en"] + ("a", "an", "the", "and", "or", "but", "as"
 NO_END_ENDINGS = {"en": "['’]s",  # possessives and Russian adjectives: their noun follows
                   "ru": "ого|его|ому|ему|ыми|ими|ую|юю|ых|их|ск(?:ий|ая|ое|ие|им|ом|ой)"}
 NO_END_AFTER = {"en": ("to",)}  # "to offer": a verb that wants its object
-NUMERAL, LOWER_CASE, NAME = "[0-9][0-9.,]*", "[a-z].*", "[A-Z].*"  # English: no end on a numeral before a
-# lower-case word, its noun ("build 40 new lanes"), unless a name comes before it ("Sony's PlayStation 3 console")
+NUMERAL, LOWER_CASE, NAME = "[0-9][0-9.,]*", "[a-z].*", "[A-Z].*"  # word classes of `numeral_cuts`
 HAVE, BE = ("has", "have", "had"), ("is", "are", "was", "were")  # English auxiliaries a headline leaves out
 PARTICIPLE = "[a-z]{3,}ed"  # or one of IRREGULAR_PARTICIPLES (Python re and RE2)
 IRREGULAR_PARTICIPLES = ("made", "said", "won", "taken", "given", "seen", "shown", "become", "begun", "lost", "found",
@@ -271,6 +270,28 @@ def previous_same(keys):
     return np.where(earlier, np.arange(len(keys))[:, None], -1).max(axis=0, initial=-1)
 
 
+def following(x):
+    """x of each word's next word (numpy; False after the last): the shift `auxiliary_drops` and `numeral_cuts` take."""
+    return np.append(x[1:], False)[:len(x)]
+
+
+def preceding(x):
+    """x of each word's previous word (numpy; False before the first)."""
+    return np.insert(x[:-1], 0, False)[:len(x)]
+
+
+def full_matches(words, pattern):
+    """Whether each word matches `pattern` whole (Python re; the graph uses RE2 on the same pattern)."""
+    return np.array([re.fullmatch(pattern, word) is not None for word in words], bool)
+
+
+def numeral_cuts(numeral, lower_case, name, following, preceding):
+    """Which English words a phrase may not end on, from per-word classes (numpy or tf alike, as in
+    `auxiliary_drops`): a numeral before a lower-case word, its noun ("build 40 new lanes"), unless a name comes
+    before it ("Sony's PlayStation 3 console")."""
+    return numeral & following(lower_case) & ~preceding(name)
+
+
 def auxiliary_drops(have, been, be, participle, progressive, to, subject, following, preceding):
     """Which English auxiliaries a headline leaves out, from per-word classes (numpy arrays or tf tensors alike;
     `following(x)` is x of the next word, `preceding(x)` of the one before, False past either end): the "has" of
@@ -286,14 +307,14 @@ def auxiliary_drops(have, been, be, participle, progressive, to, subject, follow
 def dropped_words(lower, language):
     """Which of the lower-cased words a headline leaves out: articles, and English `auxiliary_drops`."""
     dropped = np.isin(lower, DROPPED.get(language, ()))
-    if language != "en" or not len(lower):
+    if language != "en":
         return dropped
     one_of = lambda listed: np.isin(lower, listed)  # noqa: E731
-    matches = lambda pattern: np.array([re.fullmatch(pattern, w) is not None for w in lower], bool)  # noqa: E731
     return dropped | auxiliary_drops(
-        one_of(HAVE), one_of(["been"]), one_of(BE), matches(PARTICIPLE) | one_of(IRREGULAR_PARTICIPLES),
-        matches(PROGRESSIVE) & ~one_of(NOT_PROGRESSIVE), one_of(["to"]), one_of(SUBJECT_WORDS),
-        following=lambda x: np.append(x[1:], False), preceding=lambda x: np.insert(x[:-1], 0, False))
+        one_of(HAVE), one_of(["been"]), one_of(BE),
+        full_matches(lower, PARTICIPLE) | one_of(IRREGULAR_PARTICIPLES),
+        full_matches(lower, PROGRESSIVE) & ~one_of(NOT_PROGRESSIVE), one_of(["to"]), one_of(SUBJECT_WORDS),
+        following, preceding)
 
 
 def phrase_table(probabilities, valid_words, kept, may_start, may_end, sentence_ends, previous, title_words):
@@ -355,11 +376,10 @@ def headline(tokenizer, text, tokens, logits, prior=None, decoding=None, languag
     may_end = ~np.isin(lower, NO_END.get(language, ()))
     if language in _NO_END_ENDING:
         may_end &= np.array([_NO_END_ENDING[language].search(word) is None for word in lower], bool)
-    may_end &= ~np.concatenate([[False], np.isin(lower[:-1], NO_END_AFTER.get(language, ()))])[:len(words)]
+    may_end &= ~preceding(np.isin(lower, NO_END_AFTER.get(language, ())))
     if language == "en":
-        matches = lambda pattern: np.array([re.fullmatch(pattern, w) is not None for w in words], bool)  # noqa: E731
-        may_end &= ~(matches(NUMERAL) & np.append(matches(LOWER_CASE)[1:], False)
-                     & ~np.insert(matches(NAME)[:-1], 0, False))
+        may_end &= ~numeral_cuts(full_matches(words, NUMERAL), full_matches(words, LOWER_CASE),
+                                 full_matches(words, NAME), following, preceding)
     ends = sentence_ends(raw, words)
     sentence_start = np.concatenate([[True], ends[:-1]])[:len(words)]
     may_start &= sentence_start | (np.concatenate([[True], may_end[:-1]])[:len(words)]  # not cut from what it needs

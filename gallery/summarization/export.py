@@ -130,20 +130,27 @@ def is_one_of(words, listed):
         words, tf.bool)
 
 
+def following_tf(x):
+    """Graph twin of `compressive.following`."""
+    return tf.concat([x[1:], tf.zeros([1], tf.bool)], 0)[:tf.size(x)]
+
+
+def preceding_tf(x):
+    """Graph twin of `compressive.preceding`."""
+    return tf.concat([tf.zeros([1], tf.bool), x[:-1]], 0)[:tf.size(x)]
+
+
 def dropped_words_tf(lower, language):
     """Graph twin of `compressive.dropped_words`."""
     dropped = is_one_of(lower, compressive.DROPPED.get(language, ()))
     if language != "en":
         return dropped
     matches = lambda pattern: tf.strings.regex_full_match(lower, pattern)  # noqa: E731
-    none = tf.zeros([1], tf.bool)
     return dropped | compressive.auxiliary_drops(
         is_one_of(lower, compressive.HAVE), matches("been"), is_one_of(lower, compressive.BE),
         matches(compressive.PARTICIPLE) | is_one_of(lower, compressive.IRREGULAR_PARTICIPLES),
         matches(compressive.PROGRESSIVE) & ~is_one_of(lower, compressive.NOT_PROGRESSIVE), matches("to"),
-        is_one_of(lower, compressive.SUBJECT_WORDS),
-        following=lambda x: tf.concat([x[1:], none], 0)[:tf.size(x)],
-        preceding=lambda x: tf.concat([none, x[:-1]], 0)[:tf.size(x)])
+        is_one_of(lower, compressive.SUBJECT_WORDS), following_tf, preceding_tf)
 
 
 def phrase_table_tf(probabilities, valid_words, kept, may_start, may_end, sentence_ends, previous, title_words):
@@ -200,11 +207,11 @@ def compressive_headline_tf(model, tokenizer, starts, prior, decoding, language,
     may_end = ~is_one_of(lower, compressive.NO_END.get(language, ()))
     if language in compressive.NO_END_ENDINGS:
         may_end &= ~tf.strings.regex_full_match(lower, f"(?s).*(?:{compressive.NO_END_ENDINGS[language]})")
-    may_end &= ~tf.concat([[False], is_one_of(lower[:-1], compressive.NO_END_AFTER.get(language, ()))], 0)[:count]
+    may_end &= ~preceding_tf(is_one_of(lower, compressive.NO_END_AFTER.get(language, ())))
     if language == "en":
         matches = lambda pattern: tf.strings.regex_full_match(words, pattern)  # noqa: E731
-        may_end &= ~(matches(compressive.NUMERAL) & tf.concat([matches(compressive.LOWER_CASE)[1:], [False]], 0)[:count]
-                     & ~tf.concat([[False], matches(compressive.NAME)[:-1]], 0)[:count])
+        may_end &= ~compressive.numeral_cuts(matches(compressive.NUMERAL), matches(compressive.LOWER_CASE),
+                                             matches(compressive.NAME), following_tf, preceding_tf)
     ends = sentence_ends_tf(raw, words, lower)
     sentence_start = tf.concat([[True], ends[:-1]], 0)[:count]
     may_start &= sentence_start | (tf.concat([[True], may_end[:-1]], 0)[:count]
