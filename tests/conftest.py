@@ -34,11 +34,11 @@ def shared_data():
 
 @pytest.fixture(scope="session")
 def cifar_slice(shared_data, tmp_path_factory):
-    """A CIFAR-10 image-folder tree with 16 train and 5 test JPEGs per class, from the real archive."""
+    """A CIFAR-10 image-folder tree with 16 train and 5 test images (lossless WebP) per class, from the real archive."""
     root = tmp_path_factory.mktemp("cifar10")
     quota = {"train": 16, "test": 5}
     counts = {}
-    with tarfile.open(shared_data / "cifar10_images.tar.gz") as archive:
+    with tarfile.open(shared_data / "cifar10_lossless.tar.gz") as archive:
         for member in archive:
             parts = Path(member.name).parts
             if not member.isfile() or len(parts) < 3 or parts[-3] not in quota:
@@ -52,8 +52,8 @@ def cifar_slice(shared_data, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def photos(shared_data, cifar_slice):
-    """Real JPEG photos of different sizes: content photos and CIFAR-10 test images."""
-    return sorted((shared_data / "content").glob("*.jpg"))[:3] + sorted((cifar_slice / "test").glob("*/*.jpg"))[:5]
+    """Real photos of different sizes: content photos (JPEG) and CIFAR-10 test images (WebP)."""
+    return sorted((shared_data / "content").glob("*.jpg"))[:3] + sorted((cifar_slice / "test").glob("*/*.webp"))[:5]
 
 
 @pytest.fixture(scope="session")

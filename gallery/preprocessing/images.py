@@ -13,14 +13,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from gallery.errors import ImageError
+
 MAX_PIXELS = 40_000_000  # 40 MP: bigger than any phone photo, far below a decompression bomb
 Image.MAX_IMAGE_PIXELS = None  # PIL's own bomb check (at 89 MP) would hide the size; `_open` applies MAX_PIXELS
 MAX_BYTES = 50 * 1024 * 1024
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
-
-class ImageError(ValueError):
-    """An input that is not a usable image; the message is meant for the user."""
 
 
 def _open(data):
@@ -172,7 +171,7 @@ def apply_orientation_tf(image, orientation):
 def decode_image_tf(data):
     """Graph twin of `decode_image` for SavedModels: one encoded string to RGB uint8 (H, W, 3).
 
-    Handles JPEG (with its EXIF orientation), PNG, BMP and GIF (first frame); alpha is composited
+    Handles JPEG (with its EXIF orientation), PNG, WebP, BMP and GIF (first frame); alpha is composited
     on white. JPEGs use the accurate IDCT, so pixels equal PIL's.
     """
     import tensorflow as tf
