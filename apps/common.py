@@ -8,8 +8,9 @@ import streamlit as st
 
 from gallery import cards
 from gallery.classification.predict import load_classifier
+from gallery.errors import USER_ERRORS
 from gallery.preprocessing.images import IMAGE_EXTENSIONS, decode_image, image_files
-from gallery.tasks import TASKS, USER_ERRORS
+from gallery.tasks import TASKS
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 

@@ -19,9 +19,9 @@ from common import (
 
 from gallery.emotion.predict import analyse_image
 from gallery.emotion.video import FRAMES_PER_SECOND, MAX_FRAMES, VIDEO_EXTENSIONS, analyse_video, track_probabilities
+from gallery.errors import USER_ERRORS
 from gallery.plots import draw_boxes
 from gallery.preprocessing.faces import default_detector, find_faces
-from gallery.tasks import USER_ERRORS
 
 DETECTORS = {"yunet": "YuNet (CNN, default)", "haar": "Haar cascade (classic)"}
 CROP_WIDTH = 96  # the 48×48 crops are shown at twice their size, not stretched

@@ -13,7 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from gallery import distributed, tasks
+from gallery import distributed, errors, tasks
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -111,7 +111,7 @@ def export_all(out):
 def check_model_folder(args):
     """A `--model` folder without model.keras fails here, before TensorFlow is imported."""
     if getattr(args, "model", None):
-        tasks.require_model_file(args.model)
+        errors.require_model_file(args.model)
 
 
 def import_keras_quietly(verbose=False):
@@ -146,7 +146,7 @@ def main(argv=None):
                 print_list(result)
         elif args.action == "export" and args.task is None:
             if not args.all:
-                raise tasks.UserError("Name a task to export (python -m gallery export TASK --model ...), or --all.")
+                raise errors.UserError("Name a task to export (python -m gallery export TASK --model ...), or --all.")
             args.json = args.all_json
             result = export_all(args.all_out)
             if not args.json:
@@ -156,7 +156,7 @@ def main(argv=None):
                 join_cluster(args)
             handler = getattr(tasks.TASKS[args.task].cli(), args.action)
             result = handler(args, command_line(argv))
-    except tasks.USER_ERRORS as error:
+    except errors.USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         if getattr(args, "json", False):
             print(json.dumps({"error": str(error)}))

@@ -18,7 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from gallery.tasks import UserError
+from gallery.errors import UserError
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ loaded here, so a request body can be checked without the server (which cannot b
 import base64
 from pathlib import Path
 
-from gallery.tasks import UserError
+from gallery.errors import UserError
 
 
 def serving_layout_folder(base):

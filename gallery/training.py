@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from gallery import distributed
-from gallery.tasks import UserError, require_model_file
+from gallery.errors import UserError, require_model_file
 
 
 def learning_rate_schedule(peak, epochs, steps_per_epoch):

@@ -68,7 +68,7 @@ def test_crop_has_margin_and_handles_borders():
 
 
 def test_missing_yunet_model_is_a_clear_error(monkeypatch, tmp_path):
-    from gallery.tasks import UserError
+    from gallery.errors import UserError
 
     monkeypatch.setenv("GALLERY_YUNET_MODEL", str(tmp_path / "absent.onnx"))
     with pytest.raises(UserError, match="YuNet model file not found"):

@@ -64,8 +64,8 @@ def test_fast_path_is_one_graph_for_every_size_with_the_eager_output():
                                                ({"input_skip": True}, "skip2_conv"),
                                                ({"photo_residual": True}, "photo_residual")])
 def test_a_grown_network_starts_as_the_one_it_grew_from(growth, new_layer):
+    from gallery.errors import UserError
     from gallery.style.models import grown_from
-    from gallery.tasks import UserError
 
     plain = build_transform_net()
     plain.set_weights([w + np.random.default_rng(i).normal(0, 0.05, w.shape) for i, w in enumerate(plain.get_weights())])
@@ -153,8 +153,8 @@ def test_invented_dark_counts_dark_pixels_only_where_the_photo_is_bright():
 
 
 def test_an_empty_second_set_fails_before_any_optimisation(tiny_style, shared_data, monkeypatch, tmp_path):
+    from gallery.errors import UserError
     from gallery.style import evaluate
-    from gallery.tasks import UserError
 
     monkeypatch.setattr(evaluate, "held_out_metrics", lambda *args: pytest.fail("optimised before checking"))
     with pytest.raises(UserError, match="holds no images"):
@@ -305,8 +305,8 @@ def test_kill_9_then_resume(shared_data, squeezenet, tmp_path):
 def test_offline_without_weights_is_a_clear_error(monkeypatch, tmp_path):
     import keras
 
+    from gallery.errors import UserError
     from gallery.style import lossnet
-    from gallery.tasks import UserError
 
     def offline(*args, **kwargs):
         raise OSError("no internet")
@@ -322,8 +322,8 @@ def test_offline_without_weights_is_a_clear_error(monkeypatch, tmp_path):
 def test_coco_offline_is_a_clear_error(monkeypatch):
     import tensorflow_datasets as tfds
 
+    from gallery.errors import UserError
     from gallery.style.data import training_content
-    from gallery.tasks import UserError
 
     def offline(*args, **kwargs):
         raise ConnectionError("no internet")

@@ -11,13 +11,13 @@ from conftest import GERMAN, ROOT, UKRAINIAN, run_cli
 from rouge_score import rouge_scorer
 
 from gallery import cards
+from gallery.errors import UserError
 from gallery.preprocessing.text import clean_text, joined_sentences
 from gallery.summarization import baselines, extractive
 from gallery.summarization.data import load_documents
 from gallery.summarization.predict import available_methods, summarize, supporting_sentences
 from gallery.summarization.rouge import rouge
 from gallery.summarization.tokenizer import load_tokenizer
-from gallery.tasks import UserError
 
 ENGLISH = (ROOT / "apps" / "examples" / "summarization" / "english_city_bikes.txt").read_text(encoding="utf-8")
 RUSSIAN = (ROOT / "apps" / "examples" / "summarization" / "russian_river_bridge.txt").read_text(encoding="utf-8")

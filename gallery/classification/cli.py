@@ -1,6 +1,7 @@
 """Command-line actions of the image-classification family."""
 
 
+from gallery.arguments import config_from_args, export_folder
 from gallery.cards import SHIPPED_MODELS
 from gallery.classification.config import (
     ARCHITECTURES,
@@ -9,7 +10,6 @@ from gallery.classification.config import (
     TrainConfig,
 )
 from gallery.classification.data import DATASETS, EVALUATION_SETS
-from gallery.tasks import config_from_args, export_folder
 
 DEFAULT_MODEL = str(SHIPPED_MODELS / "classification" / "imagenet_mobilenet_v2")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gallery.errors import UserError
 from gallery.preprocessing.images import IMAGE_EXTENSIONS, ImageError, read_image
-from gallery.tasks import UserError
 
 DATASETS = ("fashion_mnist", "cifar10", "mnist", "folder")
 EVALUATION_SETS = (*DATASETS, "imagenet_sample")  # photos named <WordNet id>_<class>.jpg (gallery.classification.imagenet)

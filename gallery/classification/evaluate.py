@@ -8,8 +8,8 @@ from pathlib import Path
 from gallery import cards, plots
 from gallery.classification.data import load_split
 from gallery.classification.predict import load_classifier
+from gallery.errors import UserError
 from gallery.metrics import classification_metrics, confusion_matrix
-from gallery.tasks import UserError
 
 
 def evaluate_model(model_dir, dataset=None, data_dir=None, split="test", limit=None, command=""):

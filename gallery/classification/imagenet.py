@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from gallery import cards
+from gallery.errors import UserError
 from gallery.preprocessing.images import image_files, read_image
-from gallery.tasks import UserError
 
 IMAGE_SIZE = 224
 PUBLISHED_TOP1 = 0.708  # the TFLite model's ImageNet validation top-1 (TensorFlow's hosted models table)

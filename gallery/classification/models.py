@@ -12,8 +12,8 @@ import numpy as np
 from keras import layers, ops
 
 from gallery.classification.config import ARCHITECTURES, IMAGENET_BACKBONES
+from gallery.errors import UserError
 from gallery.preprocessing.layers import preprocessing_layers
-from gallery.tasks import UserError
 
 
 def augmentation_layers(image_size, flip):

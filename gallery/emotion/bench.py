@@ -16,8 +16,8 @@ from gallery.benchmarks import median_seconds, print_table
 from gallery.emotion.data import CSV_LABELS, EMOTIONS, load_split
 from gallery.emotion.predict import analyse_image, load_emotion_model
 from gallery.emotion.train import as_rgb
+from gallery.errors import UserError
 from gallery.metrics import classification_metrics, confusion_matrix
-from gallery.tasks import UserError
 
 PEER_LABELS = CSV_LABELS  # fer's emotion_model.hdf5 outputs the challenge's order
 

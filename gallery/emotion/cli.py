@@ -1,9 +1,9 @@
 """Command-line actions of the emotion family."""
 
 
+from gallery.arguments import config_from_args, export_folder
 from gallery.cards import SHIPPED_MODELS
 from gallery.emotion.config import CLASS_WEIGHTING, PRECISIONS, EmotionConfig
-from gallery.tasks import config_from_args, export_folder
 
 DEFAULT_MODEL = str(SHIPPED_MODELS / "emotion" / "fer2013_vgg")
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gallery.errors import UserError
 from gallery.preprocessing.faces import resize_face
 from gallery.preprocessing.images import IMAGE_EXTENSIONS, ImageError, read_image
-from gallery.tasks import UserError
 
 EMOTIONS = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
 CSV_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]  # the challenge's 0..6

@@ -10,12 +10,12 @@ from gallery import cards, plots
 from gallery.emotion.data import load_split
 from gallery.emotion.predict import load_emotion_model
 from gallery.emotion.train import as_rgb
+from gallery.errors import UserError
 from gallery.metrics import (
     classification_metrics,
     confusion_matrix,
     expected_calibration_error,
 )
-from gallery.tasks import UserError
 
 
 def evaluate_model(model_dir, data_dir, split="private_test", command=""):

@@ -5,9 +5,9 @@ from pathlib import Path
 from gallery.classification.predict import load_classifier
 from gallery.emotion.train import as_rgb
 from gallery.emotion.video import analyse_video, is_video
+from gallery.errors import USER_ERRORS
 from gallery.preprocessing.faces import find_faces, resize_face
 from gallery.preprocessing.images import error_entry, per_image
-from gallery.tasks import USER_ERRORS
 
 NO_FACE = "no face found (try a frontal, well-lit face, or --no-detect for a face crop)"
 

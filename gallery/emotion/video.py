@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gallery.tasks import UserError
+from gallery.errors import UserError
 
 VIDEO_EXTENSIONS = (".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v")
 FRAMES_PER_SECOND = 2.0

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from gallery.cards import SHIPPED_MODELS
-from gallery.tasks import UserError
+from gallery.errors import UserError
 
 DETECTION_MAX_SIDE = 1600  # larger photos are searched at this size (boxes are mapped back)
 SMALL_IMAGE_SIDE = 400  # smaller photos are searched at twice their size, so small faces are found

@@ -13,6 +13,8 @@ import functools
 import re
 import unicodedata
 
+from gallery.errors import TextError
+
 MAX_CHARS = 200_000  # about 30,000 words, far longer than any article
 SEPARATOR = "\x1e"  # ASCII record separator: marks sentence ends between the two passes
 KEEP_CHARACTERS = "$€£%"  # kept at a word's or headline's ends; other non-alphanumeric edge characters are stripped
@@ -67,9 +69,6 @@ DATELINE = r"^[ \n]*(?:" + "|".join([  # RE2 syntax, like the cleaning rules: `w
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
-
-class TextError(ValueError):
-    """An input that is not usable text; the message is meant for the user."""
 
 
 def python_pattern(pattern):

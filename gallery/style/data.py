@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gallery.errors import UserError
 from gallery.preprocessing.images import IMAGE_EXTENSIONS, ImageError, read_image
-from gallery.tasks import UserError
 
 STYLE_SIZE = 512  # the style image's longer side when its Gram matrices are taken, in training and evaluation
 

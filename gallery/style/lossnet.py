@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from gallery.tasks import UserError
+from gallery.errors import UserError
 
 SQUEEZENET_FILE = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"
 SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "style" / "lossnet" / "squeezenet_v1_1.weights.h5"

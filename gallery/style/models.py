@@ -20,8 +20,8 @@ equally; total variation
 import keras
 from keras import layers, ops
 
+from gallery.errors import UserError
 from gallery.style.lossnet import gram_matrix
-from gallery.tasks import UserError
 
 WIDTHS = (16, 32, 64)
 

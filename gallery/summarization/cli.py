@@ -3,13 +3,14 @@
 import sys
 
 from gallery import cards
+from gallery.arguments import config_from_args, export_folder
+from gallery.errors import UserError
 from gallery.summarization.config import (
     HEADLINE_ARCHITECTURES,
     KINDS,
     METHODS,
     SummarizationConfig,
 )
-from gallery.tasks import UserError, config_from_args, export_folder
 
 DATASETS = ("bbc", "ria", "gazeta", "ru_news", "cnn_dailymail", "xsum")
 

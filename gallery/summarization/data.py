@@ -27,8 +27,8 @@ import re
 import tarfile
 from pathlib import Path
 
+from gallery.errors import UserError
 from gallery.preprocessing.text import clean_text, script_language
-from gallery.tasks import UserError
 
 DATASETS = ("bbc", "ria", "gazeta", "ru_news", "cnn_dailymail", "xsum")
 SPLITS = ("train", "validation", "test")

@@ -13,13 +13,13 @@ import time
 from pathlib import Path
 
 from gallery import cards
+from gallery.errors import UserError
 from gallery.preprocessing.text import split_sentences
 from gallery.summarization import baselines, compressive
 from gallery.summarization.compressive import decoding_of
 from gallery.summarization.data import load_documents
 from gallery.summarization.predict import choose, default_model, load_model
 from gallery.summarization.rouge import mean_rouge
-from gallery.tasks import UserError
 
 BASELINES = {"summary": ("lead", "lead3", "textrank"), "headline": ("lead", "textrank")}
 MIN_SOURCE_DOCUMENTS = 50  # a source with fewer test documents is reported among "other"

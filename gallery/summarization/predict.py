@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from gallery import cards, training
+from gallery.errors import UserError
 from gallery.preprocessing.text import (
     MODEL_LANGUAGES,
     checked_text,
@@ -29,7 +30,6 @@ from gallery.summarization.tokenizer import (
     encode,
     load_tokenizer,
 )
-from gallery.tasks import UserError
 
 DEFAULT_MODELS = {("summary", "neural", "en"): "summarization/bbc_summary",  # under the models folder
                   ("headline", "neural", "en"): "summarization/bbc_headline_compressive",

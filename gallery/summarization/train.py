@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from gallery import cards, distributed, plots, training
+from gallery.errors import UserError
 from gallery.preprocessing.text import split_sentences
 from gallery.summarization import abstractive, compressive, extractive
 from gallery.summarization.baselines import SUMMARY_PERCENT
@@ -22,7 +23,6 @@ from gallery.summarization.tokenizer import (
     load_tokenizer,
     train_tokenizer,
 )
-from gallery.tasks import UserError
 
 
 def labels_like(y_true, y_pred):
