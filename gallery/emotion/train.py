@@ -3,8 +3,8 @@
 The network is `gallery.emotion.models` (a VGG-style CNN for 48×48 grayscale faces with
 test-time views), trained with AdamW, label smoothing and class weights for the rare "disgust" class,
 optionally in mixed precision (`--precision mixed_bfloat16`: about 2.5× faster on CPUs with
-AVX-512 BF16); the shipped file is always float32. Resumable like every gallery training
-(`gallery.training`).
+AVX-512 BF16, about 8× slower on AVX2-only ones; `auto` chooses per machine); the shipped file is
+always float32. Resumable like every gallery training (`gallery.training`).
 """
 
 import dataclasses
@@ -13,9 +13,10 @@ import keras
 import numpy as np
 
 from gallery import cards, distributed, plots, training
+from gallery.emotion.config import resolved_precision
 from gallery.emotion.data import EMOTIONS, blur_mismatch, load_split
 from gallery.emotion.models import build_emotion_model
-from gallery.tasks import UserError
+from gallery.errors import UserError
 
 
 def as_rgb(crops):
@@ -44,7 +45,9 @@ def subset(data, limit, seed):
 def train(config, command=""):
     """Train per `config`; the shipped model is the best PublicTest epoch. Returns the output folder."""
     keras.utils.set_random_seed(config.seed)
-    keras.mixed_precision.set_global_policy(config.precision)
+    precision = resolved_precision(config.precision)
+    print(f"Precision: {precision}.")
+    keras.mixed_precision.set_global_policy(precision)
     out = config.out_dir()
     train_data = subset(load_split(config.data_dir, "train"), config.limit, config.seed)
     public = subset(load_split(config.data_dir, "public_test"), config.limit, config.seed)
