@@ -2,13 +2,15 @@
 
     python data/prepare.py fashion_mnist                 # download the four IDX files (keras.utils.get_file)
     python data/prepare.py mnist
-    python data/prepare.py cifar10 --archive PATH.tar.gz # unpack a train/<class>/ + test/<class>/ JPEG archive
+    python data/prepare.py cifar10 --archive PATH.tar.gz # unpack a train/<class>/ + test/<class>/ image archive
     python data/prepare.py fer2013 --archive PATH.tar.gz # the FER2013 image-folder release (Kaggle)
     python data/prepare.py bbc --archive PATH.tar.gz     # BBC News Summary (Kaggle; the loader also reads the .tar.gz)
     python data/prepare.py style_photos --archive PATH.tar.gz  # photos: style training, the ImageNet sample
     python data/prepare.py squeezenet [--archive PATH.h5] # style transfer's loss network: download, or copy a local file
     python data/prepare.py mobilenet_v2 --archive PATH.tflite [--labels imagenet_labels.txt]
                                                          # convert the ImageNet MobileNetV2 into models/classification/
+    python data/prepare.py arbitrary_style --archive FOLDER  # convert Magenta's arbitrary-style TFLite pair into
+                                                         # models/style/arbitrary (parity: example photos × paintings)
 
 Loaders find `data/cache/<dataset>` by themselves; `--data-dir` or `$GALLERY_DATA_DIR/<dataset>` override it.
 CIFAR-10 without an archive comes from tfds at training time (`tfds.load("cifar10")`).
@@ -91,9 +93,9 @@ def squeezenet_weights(local_file=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", choices=("fashion_mnist", "mnist", "cifar10", "fer2013", "bbc", "squeezenet",
-                                            "mobilenet_v2", "style_photos"))
+                                            "mobilenet_v2", "style_photos", "arbitrary_style"))
     parser.add_argument("--archive", help="local .tar.gz with train/<class>/ and test/<class>/ images "
-                                          "(mobilenet_v2: the .tflite file)")
+                                          "(mobilenet_v2: the .tflite file; arbitrary_style: the folder of the two)")
     parser.add_argument("--labels", help="mobilenet_v2: the labels file (default: imagenet_labels.txt beside it)")
     parser.add_argument("--out", default=str(MODELS / "classification" / "imagenet_mobilenet_v2"),
                         help="mobilenet_v2: the model folder to write")
@@ -105,6 +107,15 @@ def main():
 
         labels = args.labels or Path(args.archive).with_name("imagenet_labels.txt")
         folder = convert(args.archive, labels, args.out, command="python data/prepare.py " + shlex.join(sys.argv[1:]))
+    elif args.dataset == "arbitrary_style":
+        if not args.archive:
+            raise SystemExit("Pass the folder of the TFLite files: --archive .../magenta_arbitrary_style.")
+        from gallery.style.arbitrary import convert
+
+        folder = convert(args.archive, MODELS / "style" / "arbitrary",
+                         photos=sorted((MODELS.parent / "apps" / "examples" / "style").glob("*.jpg")),
+                         paintings=sorted(MODELS.glob("style/*/style.png")),
+                         command="python data/prepare.py " + shlex.join(sys.argv[1:]))
     elif args.dataset == "squeezenet":
         folder = squeezenet_weights(args.archive)
     elif args.archive:

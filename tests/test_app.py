@@ -196,23 +196,31 @@ def test_style_page_shows_the_painting_it_uses_after_the_image_source_changes(ti
 
 
 def test_style_page_fast_and_own_style(tiny_style, squeezenet, shared_data):
-    """Example × fast, Example × own style, Upload × own style (two uploaders on one page), Upload × fast,
-    Camera × fast, Camera × own style."""
+    """Example × fast (and beside it the arbitrary network), Example × own style (instant, then optimisation),
+    Upload × own style (two uploaders on one page), Upload × fast, Camera × fast, Camera × own style."""
     app = AppTest.from_file(APP, default_timeout=300).run().switch_page("style.py").run()
     assert not app.exception
     assert app.selectbox(key="style_name").value == "tiny_wave"
     assert len(app.get("download_button")) == 1  # the fast result is ready at once
     assert app.selectbox(key="style_example").options == [  # real content photos, not the emotion page's
         "astronaut eileen collins nasa", "cat chelsea", "coffee cup", "rocket launch spacex"]
-    app.radio(key="style_kind").set_value("My own style image (optimisation)").run()
+    app.checkbox(key="style_compare").check().run()  # the same painting through the arbitrary network, beside it
+    captions = [image.proto.imgs[0].caption for image in app.get("image")[-2:]]
+    assert not app.exception and captions[0].startswith("fast") and captions[1].startswith("arbitrary")
+    app.radio(key="style_kind").set_value("My own style image").run()
     assert not app.exception
     app.radio(key="style_source").set_value("Upload").run()
     photo = sorted((shared_data / "content").glob("*.jpg"))[0].read_bytes()
     app.file_uploader(key="style_upload").set_value(("photo.jpg", photo, "image/jpeg")).run()
     app.select_slider(key="style_size").set_value(256).run()
-    app.slider(key="style_steps").set_value(50).run()
     style = (shared_data / "styles" / "the_scream.jpg").read_bytes()
     app.file_uploader(key="style_painting_upload").set_value(("scream.jpg", style, "image/jpeg")).run()
+    assert not app.exception and "arbitrary" in app.get("image")[-1].proto.imgs[0].caption  # instant: no button
+    full = app.get("image")[-1].proto.imgs[0].url
+    app.slider(key="style_strength").set_value(0.3).run()  # a new mix of the cached style vectors
+    assert not app.exception and app.get("image")[-1].proto.imgs[0].url != full
+    app.radio(key="style_method").set_value(app.radio(key="style_method").options[1]).run()
+    app.slider(key="style_steps").set_value(50).run()
     app.button(key="style_run").click().run()
     assert not app.exception
     assert len(app.get("download_button")) == 1 and "optimize" in app.get("image")[-1].proto.imgs[0].caption
@@ -224,12 +232,13 @@ def test_style_page_fast_and_own_style(tiny_style, squeezenet, shared_data):
     app.file_uploader(key="style_painting_upload").set_value(("dot.png", tiny.getvalue(), "image/png")).run()
     app.button(key="style_run").click().run()
     assert not app.exception and "1×1 pixels" in app.warning[0].value
+    app.radio(key="style_method").set_value(app.radio(key="style_method").options[0]).run()
+    assert not app.exception and "1×1 pixels" in app.warning[0].value  # the instant method says the same
     app.radio(key="style_kind").set_value(app.radio(key="style_kind").options[0]).run()
-    assert not app.exception and len(app.get("download_button")) == 1
+    assert not app.exception and len(app.get("download_button")) == 2  # still compared with the arbitrary network
     app.radio(key="style_source").set_value("Camera").run()  # Camera × fast, then Camera × own style
     app.camera_input(key="style_camera").set_value(("camera.jpg", photo, "image/jpeg")).run()
-    assert not app.exception and len(app.get("download_button")) == 1
-    app.radio(key="style_kind").set_value("My own style image (optimisation)").run()
+    assert not app.exception and len(app.get("download_button")) == 2
+    app.radio(key="style_kind").set_value("My own style image").run()
     app.file_uploader(key="style_painting_upload").set_value(("scream.jpg", style, "image/jpeg")).run()
-    app.button(key="style_run").click().run()
-    assert not app.exception and "optimize" in app.get("image")[-1].proto.imgs[0].caption
+    assert not app.exception and "arbitrary" in app.get("image")[-1].proto.imgs[0].caption

@@ -1,23 +1,28 @@
-"""Speed of style transfer: ms per image at 256/512/1024 px for each fast network, per optimisation step, and
-seconds for a whole 512-px optimisation as users run it (300 steps, coarse to fine)."""
+"""Speed of style transfer: ms per image at 256/512/1024 px for each fast network and for the arbitrary-style
+network (its style vector computed once, as the app keeps it; and the vector's own time), per optimisation step,
+and seconds for a whole 512-px optimisation as users run it (300 steps, coarse to fine)."""
 
 import time
 
 import numpy as np
 
+from gallery import cards
 from gallery.benchmarks import median_seconds, print_table
 from gallery.style.optimize import stylise_by_optimisation, stylise_coarse_to_fine
 from gallery.style.predict import (
+    arbitrary_folder,
+    arbitrary_stylise,
     fast_stylise,
     load_transform,
     loss_network,
     shipped_styles,
+    style_vector,
 )
 
 SIZES = (256, 512, 1024)
 
 
-def run_benchmarks(model_dir=None, network="squeezenet", weights_path=None, repeats=3, verbose=True):
+def run_benchmarks(model_dir=None, network="squeezenet", weights_path=None, repeats=3, verbose=True, command=""):
     folders = {model_dir.rstrip("/").split("/")[-1]: model_dir} if model_dir else shipped_styles()
     rng = np.random.default_rng(0)
     results = {}
@@ -27,6 +32,15 @@ def run_benchmarks(model_dir=None, network="squeezenet", weights_path=None, repe
             image = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
             results[f"{name}: ms per {size}×{size} image"] = 1000 * median_seconds(
                 lambda: fast_stylise(model, image), repeats)
+    if model_dir is None and arbitrary_folder().is_dir():
+        painting = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
+        vector = style_vector(painting)
+        results["arbitrary: ms per style vector (painting, any size → 256×256)"] = 1000 * median_seconds(
+            lambda: style_vector(painting), repeats)
+        for size in SIZES:
+            image = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+            results[f"arbitrary: ms per {size}×{size} image"] = 1000 * median_seconds(
+                lambda: arbitrary_stylise(image, vector), repeats)
     extractor = loss_network(network, weights_path)
     for size in (256, 512):
         photo, style = (rng.integers(0, 256, (size, size, 3), dtype=np.uint8) for _ in range(2))
@@ -39,4 +53,7 @@ def run_benchmarks(model_dir=None, network="squeezenet", weights_path=None, repe
     results["optimisation: s per 512×512 result (300 steps, coarse to fine)"] = time.perf_counter() - start
     if verbose:
         print_table("style transfer", results)
+    if model_dir is None and arbitrary_folder().is_dir():  # the arbitrary card keeps its timings beside a fast one's
+        cards.update(arbitrary_folder(), benchmark={"command": command, "date": cards.now(), **cards.environment(),
+                                                    **{k: v for k, v in results.items() if not k.startswith("optim")}})
     return results

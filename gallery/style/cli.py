@@ -1,8 +1,9 @@
 """Command-line actions of the style-transfer family."""
 
+from pathlib import Path
 
-from gallery.style.config import StyleConfig
-from gallery.tasks import config_from_args, export_folder
+from gallery.arguments import config_from_args, export_folder
+from gallery.style.config import METHODS, StyleConfig
 
 
 def add_arguments(action, parser):
@@ -47,10 +48,13 @@ def add_arguments(action, parser):
         parser.add_argument("--style", required=True, help="a shipped style name or a style image file")
         parser.add_argument("--size", type=int, default=512, help="the result's longer side")
         parser.add_argument("--out", default="stylised.jpg")
-        parser.add_argument("--method", choices=("fast", "optimize"), default=None,
-                            help="fast (shipped styles) or optimize (any image; the default for files)")
+        parser.add_argument("--method", choices=METHODS, default=None,
+                            help="fast (shipped styles: their own network, the default for them), arbitrary (Magenta's "
+                                 "network, any painting in one pass: the default for files) or optimize (any painting, "
+                                 "the slowest and finest)")
         parser.add_argument("--steps", type=int, default=300)
-        parser.add_argument("--strength", type=float, default=1.0, help="0 = the photo, 1 = full style")
+        parser.add_argument("--strength", type=float, default=1.0,
+                            help="0 = the photo, 1 = full style (arbitrary: the painting's style vector mixed with the photo's)")
         parser.add_argument("--keep-colors", action="store_true", help="keep the photo's colours")
 
 
@@ -105,18 +109,23 @@ def predict(args, command):
 
 
 def export(args, command):
+    from gallery.errors import UserError
     from gallery.style.export import export_saved_model
-    from gallery.tasks import UserError
+    from gallery.style.predict import ARBITRARY
 
     if not args.model:
         raise UserError("Pass --model, the fast style network to export.")
     out = export_saved_model(args.model, export_folder(args, args.model))
     if not args.json:
-        print(f"SavedModel written to {out} (serving_default: images uint8[N,H,W,3] → stylised uint8[N,H,W,3]).")
+        signatures = ("serving_default: photo, style uint8[H,W,3] → stylised uint8[H,W,3]; with_strength; from_bytes"
+                      if Path(args.model).name == ARBITRARY else
+                      "serving_default: images uint8[N,H,W,3] → stylised uint8[N,H,W,3]")
+        print(f"SavedModel written to {out} ({signatures}).")
     return {"model": args.model, "saved_model": str(out)}
 
 
 def bench(args, command):
     from gallery.style.bench import run_benchmarks
 
-    return run_benchmarks(args.model, args.loss_network, args.loss_network_weights, verbose=not args.json)
+    return run_benchmarks(args.model, args.loss_network, args.loss_network_weights, verbose=not args.json,
+                          command=command)

@@ -8,6 +8,7 @@ STYLE_WEIGHTS = {"content": 1.0, "style": 100.0, "tv": 200.0}  # balanced by eye
 # weight, or Udnie stays "mostly unchanged with green blobs" (docs/style.md); `evaluate style` keeps STYLE_WEIGHTS for
 # its reference, the objective the fast networks are trained for.
 OPTIMISATION_WEIGHTS = {**STYLE_WEIGHTS, "style": 1000.0}
+METHODS = ("fast", "arbitrary", "optimize")  # a shipped network, Magenta's for any painting, optimisation
 
 
 @dataclasses.dataclass

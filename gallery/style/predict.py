@@ -1,8 +1,10 @@
-"""Stylise a photo: a shipped fast network (instant) or optimisation toward any style image.
+"""Stylise a photo: a shipped fast network, Magenta's arbitrary-style network (any painting, one pass) or
+optimisation toward any style image (the slowest, finest).
 
-One path for the CLI, the app and evaluation. Options: the result's longer side, style strength
-(a blend with the photo) and keeping the photo's colours (the result's luminance, matched to the
-photo's, with the photo's chroma, in YCbCr).
+One path for the CLI, the app and evaluation. Options: the result's longer side, style strength (for the fast
+networks and optimisation a blend with the photo; for the arbitrary network a mix of the painting's style vector
+with the photo's own) and keeping the photo's colours (the result's luminance, matched to the photo's, with the
+photo's chroma, in YCbCr).
 """
 
 import functools
@@ -14,9 +16,10 @@ import numpy as np
 from PIL import Image
 
 from gallery import cards
+from gallery.errors import UserError, require_model_file
 from gallery.preprocessing.images import read_image
+from gallery.style.config import METHODS
 from gallery.style.data import fit_within
-from gallery.tasks import UserError
 
 MAX_SIDE = 2048
 MIN_STYLE_SIDE = 64  # smaller style images have no texture to speak of (and SqueezeNet pools them away)
@@ -25,11 +28,66 @@ MIN_STYLE_SIDE = 64  # smaller style images have no texture to speak of (and Squ
 # of the 4 shipped styles × 5 training photos. Weights strength^0.6 (strength^0.7 with colours kept) move it 25 / 48 /
 # 75 % (22 / 52 / 74 %) at strengths 0.25 / 0.5 / 0.75: strength reads as the share of the style (docs/style.md).
 STRENGTH_EXPONENT = {False: 0.6, True: 0.7}
+ARBITRARY = "arbitrary"  # the folder of the arbitrary-style network under models/style/
 
 
 def shipped_styles():
     """{style name: model folder} of the shipped fast networks."""
-    return {folder.name: folder for folder, _ in cards.shipped_models("style")}
+    return {folder.name: folder for folder, _ in cards.shipped_models("style") if folder.name != ARBITRARY}
+
+
+def arbitrary_folder():
+    """The arbitrary-style network's folder: under $GALLERY_MODELS_DIR if there, else the shipped one."""
+    folder = cards.models_root() / "style" / ARBITRARY
+    return folder if folder.is_dir() else cards.SHIPPED_MODELS / "style" / ARBITRARY
+
+
+@functools.lru_cache(maxsize=2)
+def arbitrary_networks(folder):
+    """(style vector of a uint8 image, stylise(uint8 photo, vector) → uint8) of the arbitrary-style model in
+    `folder`; on TensorFlow each a graph traced once for every image size."""
+    import keras
+
+    from gallery.style.arbitrary import networks
+
+    if not Path(folder).is_dir():
+        raise UserError(f"The arbitrary-style network is not at {folder}: `python data/prepare.py arbitrary_style "
+                        "--archive FOLDER` converts it.")
+    predictor, network = networks(keras.saving.load_model(require_model_file(folder), compile=False))
+    transfer = lambda photo, vector: network([photo, vector])  # noqa: E731
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        images = tf.TensorSpec([1, None, None, 3], tf.uint8)
+        predictor = tf.function(predictor, input_signature=[images])
+        transfer = tf.function(transfer, input_signature=[images, tf.TensorSpec([1, None], tf.float32)])
+        predictor(np.zeros((1, 16, 16, 3), np.uint8))  # trace now, so that no timed call pays for it
+        transfer(np.zeros((1, 16, 16, 3), np.uint8), np.zeros((1, 100), np.float32))
+
+    def vector_of(image):
+        return np.asarray(predictor(image[None]))[0]
+
+    def stylised(photo, vector):
+        out = transfer(photo[None], np.asarray(vector, np.float32)[None])
+        return np.asarray(out)[0].round().clip(0, 255).astype(np.uint8)
+
+    return vector_of, stylised
+
+
+def arbitrary_stylise(photo, style_vector, strength=1.0, photo_vector=None, folder=None):
+    """`photo` (uint8) in the style of `style_vector`, mixed with the photo's own vector by `strength`."""
+    from gallery.style.arbitrary import mixed_vector
+
+    vector_of, stylised = arbitrary_networks(str(folder or arbitrary_folder()))
+    if strength < 1.0:
+        style_vector = mixed_vector(style_vector, vector_of(photo) if photo_vector is None else photo_vector,
+                                    strength)
+    return stylised(photo, style_vector)
+
+
+def style_vector(image, folder=None):
+    """The arbitrary network's 100-number style vector of a uint8 image (a painting, or the photo itself)."""
+    return arbitrary_networks(str(folder or arbitrary_folder()))[0](image)
 
 
 def painting_name(slug):
@@ -113,43 +171,60 @@ def blend(stylised, photo, weight):
     return np.round(weight * stylised + (1 - weight) * photo.astype(np.float32)).astype(np.uint8)
 
 
-def style_source(style):
-    """("fast", model folder) for a shipped style name, ("optimize", image) for an image file."""
+def painting_of(style):
+    """The style image (uint8) of a shipped style name (the painting its network learnt) or of an image file."""
     styles = shipped_styles()
     if style in styles:
-        return "fast", styles[style]
+        return read_image(styles[style] / "style.png")
     if Path(style).is_file():
-        return "optimize", read_image(style)
+        return read_image(style)
     raise UserError(f"Unknown style {style!r}: give a style image file or one of {', '.join(sorted(styles)) or '(none shipped)'}.")
+
+
+def check_style_image(painting):
+    """A UserError for a style image too small to have a texture to copy."""
+    if min(painting.shape[:2]) < MIN_STYLE_SIDE:
+        raise UserError(f"The style image is {painting.shape[1]}×{painting.shape[0]} pixels: it needs at least "
+                        f"{MIN_STYLE_SIDE} on each side to have a texture to copy.")
+
+
+def default_method(style):
+    """fast for a shipped style name, arbitrary for a style image (array or file)."""
+    return "fast" if isinstance(style, str) and style in shipped_styles() else "arbitrary"
 
 
 def stylise(photo, style, size=512, method=None, steps=300, strength=1.0, keep_colors=False, report=None,
             loss_network_name="squeezenet", loss_network_weights=None):
     """Stylise a uint8 RGB `photo`; `style` is a shipped style name or a style image (array or file).
 
+    `method`: fast (shipped styles only), arbitrary (any style; the default for images) or optimize (any style).
     Returns {"image", "method", "seconds"}; `report(step, steps, logs, preview)` follows optimisation.
     """
-    if isinstance(style, np.ndarray):
-        kind, source = "optimize", style
-        if min(style.shape[:2]) < MIN_STYLE_SIDE:
-            raise UserError(f"The style image is {style.shape[1]}×{style.shape[0]} pixels: it needs at least "
-                            f"{MIN_STYLE_SIDE} on each side to have a texture to copy.")
-    else:
-        kind, source = style_source(style)
-    method = method or kind
-    if method != kind:
-        raise UserError("Shipped styles use the fast method; a style image of your own is applied by optimisation.")
+    method = method or default_method(style)
+    if method not in METHODS:
+        raise UserError(f"Unknown method {method!r}: choose one of {', '.join(METHODS)}.")
+    if method == "fast" and default_method(style) != "fast":
+        raise UserError("The fast method needs a shipped style; a style image of your own goes through the "
+                        "arbitrary network (the default) or optimisation (--method optimize).")
+    painting = style if isinstance(style, np.ndarray) else None if method == "fast" else painting_of(style)
+    if painting is not None:
+        check_style_image(painting)
     photo = resized(photo, size)
     if method == "fast":
-        model = load_transform(str(source))
+        model = load_transform(str(shipped_styles()[style]))
         compiled_transform(model)  # loaded and traced before the clock starts: `seconds` times the network
         start = time.perf_counter()
         result = fast_stylise(model, photo)
+    elif method == "arbitrary":
+        arbitrary_networks(str(arbitrary_folder()))  # loaded and traced before the clock starts
+        start = time.perf_counter()
+        result = arbitrary_stylise(photo, style_vector(painting), strength)
     else:
         from gallery.style.optimize import stylise_coarse_to_fine
 
         start = time.perf_counter()
         result, _, _ = stylise_coarse_to_fine(loss_network(loss_network_name, loss_network_weights), photo,
-                                              fit_within(source, 512), steps=steps, report=report)
+                                              fit_within(painting, 512), steps=steps, report=report)
     seconds = time.perf_counter() - start
-    return {"image": finished(result, photo, strength, keep_colors), "method": method, "seconds": seconds}
+    pixel_strength = 1.0 if method == "arbitrary" else strength  # the arbitrary network mixed its vectors instead
+    return {"image": finished(result, photo, pixel_strength, keep_colors), "method": method, "seconds": seconds}
