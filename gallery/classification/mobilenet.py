@@ -28,22 +28,35 @@ def block_names():
     return ["expanded_conv" + (f"_{i}" if i else "") for i in range(sum(n for _, _, n, _ in STAGES))]
 
 
-def mobilenet_v2(image_size=224):
-    """The trunk: [0, 1] RGB (image_size² × 3) → 1,280 ReLU6 feature maps at 1/32 of the size."""
-    inputs = keras.Input((image_size, image_size, 3), name="pixels")
-    x = layers.Rescaling(255 / 128, offset=-1.0, name="to_signed")(inputs)  # as the uint8 input's (q − 128) / 128
-    x = _conv(x, 32, 3, 2, "Conv")
+def inverted_residuals(x, conv, add):
+    """The 17 inverted-residual blocks of STAGES on `x`, built by `conv(x, filters, kernel, stride, name, relu6,
+    depthwise)` (a convolution and its ReLU6) and `add(shortcut, x, name)`."""
     names = iter(block_names())
     for expansion, channels, repeats, first_stride in STAGES:
         for repeat in range(repeats):
             name, stride, shortcut = next(names), first_stride if repeat == 0 else 1, x
             if expansion != 1:
-                x = _conv(x, x.shape[-1] * expansion, 1, 1, f"{name}_expand")
-            x = layers.DepthwiseConv2D(3, stride, padding="same", name=f"{name}_depthwise")(x)
-            x = layers.ReLU(6.0, name=f"{name}_depthwise_relu6")(x)
-            x = _conv(x, channels, 1, 1, f"{name}_project", relu=False)
+                x = conv(x, x.shape[-1] * expansion, 1, 1, f"{name}_expand", True, False)
+            x = conv(x, None, 3, stride, f"{name}_depthwise", True, True)
+            x = conv(x, channels, 1, 1, f"{name}_project", False, False)
             if stride == 1 and shortcut.shape[-1] == channels:
-                x = layers.Add(name=f"{name}_add")([shortcut, x])
+                x = add(shortcut, x, f"{name}_add")
+    return x
+
+
+def _any_conv(x, filters, kernel, stride, name, relu6, depthwise):
+    if not depthwise:
+        return _conv(x, filters, kernel, stride, name, relu=relu6)
+    x = layers.DepthwiseConv2D(kernel, stride, padding="same", name=name)(x)
+    return layers.ReLU(6.0, name=f"{name}_relu6")(x) if relu6 else x
+
+
+def mobilenet_v2(image_size=224):
+    """The trunk: [0, 1] RGB (image_size² × 3) → 1,280 ReLU6 feature maps at 1/32 of the size."""
+    inputs = keras.Input((image_size, image_size, 3), name="pixels")
+    x = layers.Rescaling(255 / 128, offset=-1.0, name="to_signed")(inputs)  # as the uint8 input's (q − 128) / 128
+    x = inverted_residuals(_conv(x, 32, 3, 2, "Conv"), _any_conv,
+                           lambda shortcut, y, name: layers.Add(name=name)([shortcut, y]))
     return keras.Model(inputs, _conv(x, 1280, 1, 1, "Conv_1"), name="mobilenet_v2")
 
 

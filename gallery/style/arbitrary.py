@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from gallery.classification.mobilenet import STAGES, block_names
+from gallery.classification.mobilenet import inverted_residuals
 from gallery.preprocessing.layers import resizing_layer
 from gallery.style.models import CropToInput
 
@@ -94,6 +94,7 @@ class ConditionalInstanceNorm(layers.Layer):
 
 
 def _quantized_conv(x, filters, kernel, stride, name, relu6=True, depthwise=False):
+    """A convolution (or depthwise one), its ReLU6, and its output on the 8-bit grid."""
     conv = (layers.DepthwiseConv2D(kernel, stride, padding="same", name=name) if depthwise
             else layers.Conv2D(filters, kernel, stride, padding="same", name=name))
     x = conv(x)
@@ -107,16 +108,8 @@ def style_predictor():
     inputs = keras.Input((None, None, 3), dtype="uint8", name="style_image")
     x = layers.Rescaling(1.0 / 255, name="rescale")(resizing_layer((STYLE_SIZE, STYLE_SIZE))(inputs))
     x = _quantized_conv(FakeQuant(name="input_quant")(x), 32, 3, 2, "Conv")
-    names = iter(block_names())
-    for expansion, channels, repeats, first_stride in STAGES:
-        for repeat in range(repeats):
-            name, stride, shortcut = next(names), first_stride if repeat == 0 else 1, x
-            if expansion != 1:
-                x = _quantized_conv(x, x.shape[-1] * expansion, 1, 1, f"{name}_expand")
-            x = _quantized_conv(x, None, 3, stride, f"{name}_depthwise", depthwise=True)
-            x = _quantized_conv(x, channels, 1, 1, f"{name}_project", relu6=False)
-            if stride == 1 and shortcut.shape[-1] == channels:
-                x = FakeQuant(name=f"{name}_add_quant")(layers.Add(name=f"{name}_add")([shortcut, x]))
+    x = inverted_residuals(x, _quantized_conv, lambda shortcut, y, name: FakeQuant(name=f"{name}_quant")(
+        layers.Add(name=name)([shortcut, y])))
     x = _quantized_conv(x, 1280, 1, 1, "Conv_1")
     x = FakeQuant(name="bottleneck_quant")(layers.GlobalAveragePooling2D(name="bottleneck")(x))
     vector = FakeQuant(name="style_vector_quant")(layers.Dense(STYLE_DIM, name="style_projection")(x))
