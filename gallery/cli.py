@@ -50,6 +50,11 @@ def build_parser():
                 task_parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
                 task_parser.add_argument("--verbose", action="store_true",
                                          help="keep TensorFlow's start-up messages on stderr")
+        if action == "bench":
+            app = sub.add_parser("app", help="the Streamlit gallery with several users at once (gallery.app_bench)")
+            app.add_argument("--users", type=int, default=8, help="users at once, spread over the four pages")
+            app.add_argument("--timeout", type=int, default=300, help="seconds a user waits for an answer at most")
+            app.add_argument("--json", action="store_true", help="print a JSON object as the last line")
     return parser
 
 
@@ -151,6 +156,10 @@ def main(argv=None):
             result = export_all(args.all_out)
             if not args.json:
                 print(f"TF Serving config: {result['config']} (tensorflow_model_server --model_config_file=...)")
+        elif args.action == "bench" and args.task == "app":
+            from gallery.app_bench import run_app_bench
+
+            result = run_app_bench(args.users, args.timeout, verbose=not args.json)
         else:
             if args.action == "train":
                 join_cluster(args)

@@ -1,5 +1,6 @@
 """End to end in a real headless Chromium against `streamlit run` on localhost: upload, see, screenshot."""
 
+import json
 import os
 import shutil
 import socket
@@ -68,3 +69,15 @@ def test_upload_in_real_chromium(server, photos):
         assert not browser.find_elements(By.XPATH, "//*[contains(text(), 'Traceback')]")
     finally:
         browser.quit()
+
+
+@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver")
+def test_bench_app_serves_two_users_at_once_with_the_shipped_models():
+    env = {key: value for key, value in os.environ.items() if key != "GALLERY_MODELS_DIR"}
+    result = subprocess.run([sys.executable, "-m", "gallery", "bench", "app", "--users", "2", "--timeout", "240",
+                             "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["answered"] == 2 and figures["errors"] == 0, figures
+    assert set(figures["slowest_s"]) == {"classification", "emotion"}
+    assert figures["first_answer_s"] > 0 and figures["peak_rss_mb"] > 100  # a server with TensorFlow in it
