@@ -13,6 +13,7 @@ from gallery.style.predict import (
     check_style_image,
     finished,
     painting_name,
+    painting_of,
     resized,
     shipped_styles,
     style_vector,
@@ -115,7 +116,7 @@ else:
     compare = st.checkbox("Compare with the arbitrary network", key="style_compare", persist_state="page")
     results["fast"] = result_or_stop(stylise, photo, style, size, "fast", 0, 1.0, False, None)
     if compare:
-        results["arbitrary"] = instant(shown, decoded_image(thumbnail.read_bytes()), strength)
+        results["arbitrary"] = instant(shown, painting_of(style), strength)
 
 columns = st.columns(1 + len(results))
 columns[0].image(photo, caption=name, width=display_width(photo))

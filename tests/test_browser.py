@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,10 @@ import urllib.request
 import pytest
 from conftest import ROOT
 
+from gallery.app_bench import browser, free_port
+
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -44,31 +39,25 @@ def server(tiny_model):
 
 @pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver")
 def test_upload_in_real_chromium(server, photos):
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1100",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
-    wait = WebDriverWait(browser, 120)
+    driver = browser()
+    wait = WebDriverWait(driver, 120)
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        browser.get(server + "/classification")
+        driver.get(server + "/classification")
         wait.until(ready.presence_of_element_located((By.XPATH, "//*[contains(text(), 'Upload')]"))).click()
         wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "input[type=file]"))).send_keys(str(photos[0]))
         wait.until(ready.presence_of_element_located((By.XPATH, f"//*[contains(text(), '{photos[0].name}')]")))
         heading = wait.until(ready.presence_of_element_located((By.XPATH, "//h3[contains(., '%')]")))
         time.sleep(2)  # let the chart and heat map finish drawing
-        browser.save_screenshot(str(ARTIFACTS / "classification_upload.png"))
+        driver.save_screenshot(str(ARTIFACTS / "classification_upload.png"))
         assert "%" in heading.text
-        assert not browser.find_elements(By.XPATH, "//*[contains(text(), 'Traceback')]")
+        assert not driver.find_elements(By.XPATH, "//*[contains(text(), 'Traceback')]")
     finally:
-        browser.quit()
+        driver.quit()
 
 
 @pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver")

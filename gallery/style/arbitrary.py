@@ -171,11 +171,14 @@ def mixed_vector(style_vector, photo_vector, strength):
 
 # --- conversion from the TFLite files -------------------------------------------------------------------------
 
-def _interpreter(path):
+def _interpreter(path, reference=True):
+    """An allocated TFLite interpreter of `path`: the reference kernels (every op readable), or TFLite's default
+    ones (XNNPACK), which users of the file get."""
     import tensorflow as tf
 
-    interpreter = tf.lite.Interpreter(
-        model_path=str(path), experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+    resolver = tf.lite.experimental.OpResolverType
+    interpreter = tf.lite.Interpreter(model_path=str(path),
+                                      experimental_op_resolver_type=resolver.BUILTIN_REF if reference else resolver.AUTO)
     interpreter.allocate_tensors()
     return interpreter
 
@@ -277,23 +280,15 @@ def converted_model(folder):
     return model
 
 
-def tflite_style_vector(path, painting):
-    """The TFLite predictor's vector for a 256×256 uint8 painting (the file's own interpreter and kernels)."""
-    import tensorflow as tf
-
-    interpreter = tf.lite.Interpreter(model_path=str(path))
-    interpreter.allocate_tensors()
+def tflite_style_vector(interpreter, painting):
+    """The TFLite predictor's vector for a 256×256 uint8 painting."""
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], (painting[None] / 255).astype(np.float32))
     interpreter.invoke()
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).reshape(-1)
 
 
-def tflite_stylised(path, photo, vector):
+def tflite_stylised(interpreter, photo, vector):
     """The TFLite transfer network's uint8-range float output for a 384×384 uint8 photo and a style vector."""
-    import tensorflow as tf
-
-    interpreter = tf.lite.Interpreter(model_path=str(path))
-    interpreter.allocate_tensors()
     for detail in interpreter.get_input_details():
         value = vector.reshape(1, 1, 1, STYLE_DIM) if detail["shape"][-1] == STYLE_DIM else photo[None] / 255
         interpreter.set_tensor(detail["index"], value.astype(np.float32))
@@ -317,15 +312,17 @@ def parity(model, folder, photos, paintings):
     relative difference (‖ours − TFLite‖ / ‖TFLite‖) and the mean absolute difference of each stylised image (in
     /255 units; 384×384 photos, each network on its own vector)."""
     predictor, transfer = networks(model)
+    predict_file, transfer_file = (_interpreter(f"{folder}/{name}", reference=False)
+                                   for name in (PREDICT_FILE, TRANSFER_FILE))
     vectors, differences = [], []
     for painting in paintings:
         painting = square(painting, STYLE_SIZE)
-        theirs = tflite_style_vector(f"{folder}/{PREDICT_FILE}", painting)
+        theirs = tflite_style_vector(predict_file, painting)
         ours = np.asarray(predictor(painting[None]))[0]
         vectors.append(float(np.linalg.norm(ours - theirs) / np.linalg.norm(theirs)))
         for photo in photos:
             photo = square(photo, 384)
-            expected = tflite_stylised(f"{folder}/{TRANSFER_FILE}", photo, theirs)
+            expected = tflite_stylised(transfer_file, photo, theirs)
             differences.append(float(np.abs(np.asarray(transfer([photo[None], ours[None]]))[0] - expected).mean()))
     return {"style_vector_relative_difference_max": max(vectors), "style_vector_relative_differences": vectors,
             "image_mean_abs_difference_max": max(differences), "image_mean_abs_difference_mean": float(np.mean(differences)),

@@ -26,13 +26,14 @@ def run_benchmarks(model_dir=None, network="squeezenet", weights_path=None, repe
     folders = {model_dir.rstrip("/").split("/")[-1]: model_dir} if model_dir else shipped_styles()
     rng = np.random.default_rng(0)
     results = {}
+    with_arbitrary = model_dir is None and arbitrary_folder().is_dir()  # every shipped network: the arbitrary one too
     for name, folder in folders.items():
         model = load_transform(str(folder))
         for size in SIZES:
             image = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
             results[f"{name}: ms per {size}×{size} image"] = 1000 * median_seconds(
                 lambda: fast_stylise(model, image), repeats)
-    if model_dir is None and arbitrary_folder().is_dir():
+    if with_arbitrary:
         painting = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
         vector = style_vector(painting)
         results["arbitrary: ms per style vector (painting, any size → 256×256)"] = 1000 * median_seconds(
@@ -53,7 +54,7 @@ def run_benchmarks(model_dir=None, network="squeezenet", weights_path=None, repe
     results["optimisation: s per 512×512 result (300 steps, coarse to fine)"] = time.perf_counter() - start
     if verbose:
         print_table("style transfer", results)
-    if model_dir is None and arbitrary_folder().is_dir():  # the arbitrary card keeps its timings beside a fast one's
+    if with_arbitrary:  # the arbitrary card keeps its timings beside the fast ones'
         cards.update(arbitrary_folder(), benchmark={"command": command, "date": cards.now(), **cards.environment(),
                                                     **{k: v for k, v in results.items() if not k.startswith("optim")}})
     return results

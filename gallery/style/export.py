@@ -15,6 +15,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from gallery.errors import require_model_file
 from gallery.preprocessing.images import decode_image_tf
 from gallery.style.predict import ARBITRARY, load_transform
 
@@ -43,26 +44,26 @@ def export_saved_model(model_dir, out):
 
 def export_arbitrary(model_dir, out):
     """The arbitrary-style network's SavedModel (signatures above)."""
-    from gallery.errors import require_model_file
     from gallery.style.arbitrary import networks
 
     model = keras.saving.load_model(require_model_file(model_dir), compile=False)
     predictor, transfer = networks(model)
 
-    def stylised(photo, style, strength):
+    def stylised(photo, style, strength=None):
         vector = predictor(style[None])
-        vector = strength * vector + (1.0 - strength) * predictor(photo[None])
+        if strength is not None:  # the photo's own vector is needed only below full strength
+            vector = strength * vector + (1.0 - strength) * predictor(photo[None])
         return {"stylised": as_pixels(transfer([photo[None], vector])[0])}
 
     image = lambda name: tf.TensorSpec([None, None, 3], tf.uint8, name=name)  # noqa: E731
     archive = keras.export.ExportArchive()
     archive.track(model)
-    archive.add_endpoint("serving_default", lambda photo, style: stylised(photo, style, 1.0),
+    archive.add_endpoint("serving_default", lambda photo, style: stylised(photo, style),
                          input_signature=[image("photo"), image("style")])
     archive.add_endpoint("with_strength", lambda photo, style, strength: stylised(
         photo, style, tf.clip_by_value(strength, 0.0, 1.0)),
         input_signature=[image("photo"), image("style"), tf.TensorSpec([], tf.float32, name="strength")])
-    archive.add_endpoint("from_bytes", lambda photo, style: stylised(decode_image_tf(photo), decode_image_tf(style), 1.0),
+    archive.add_endpoint("from_bytes", lambda photo, style: stylised(decode_image_tf(photo), decode_image_tf(style)),
                          input_signature=[tf.TensorSpec([], tf.string, name="photo"),
                                           tf.TensorSpec([], tf.string, name="style")])
     archive.write_out(str(out), verbose=False)

@@ -200,10 +200,11 @@ def stylise(photo, style, size=512, method=None, steps=300, strength=1.0, keep_c
     `method`: fast (shipped styles only), arbitrary (any style; the default for images) or optimize (any style).
     Returns {"image", "method", "seconds"}; `report(step, steps, logs, preview)` follows optimisation.
     """
-    method = method or default_method(style)
+    default = default_method(style)
+    method = method or default
     if method not in METHODS:
         raise UserError(f"Unknown method {method!r}: choose one of {', '.join(METHODS)}.")
-    if method == "fast" and default_method(style) != "fast":
+    if method == "fast" and default != "fast":
         raise UserError("The fast method needs a shipped style; a style image of your own goes through the "
                         "arbitrary network (the default) or optimisation (--method optimize).")
     painting = style if isinstance(style, np.ndarray) else None if method == "fast" else painting_of(style)
